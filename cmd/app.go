@@ -1,0 +1,121 @@
+package cmd
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/format"
+)
+
+// version is set by the release build (-ldflags "-X ...cmd.version=v1.2.3").
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
+
+func init() {
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print the version"}
+}
+
+// versionString reports the release version, or what the Go toolchain
+// recorded for a `go install` build.
+func versionString() string {
+	v := version
+	if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	if commit != "" {
+		v += " (" + commit
+		if date != "" {
+			v += ", " + date
+		}
+		v += ")"
+	}
+	return v
+}
+
+// newApp builds a fresh app for one run: urfave/cli keeps flag values in
+// its structures between runs.
+func newApp(env *Env) *cli.App {
+	app := &cli.App{
+		Name:                      "wsx",
+		Usage:                     "a command-line WebSocket client: curl and netcat for ws:// and wss://",
+		UsageText:                 "wsx COMMAND [flags] URL [args]   (flags may also follow the URL; -- ends them)",
+		Version:                   versionString(),
+		Writer:                    env.Stdout,
+		ErrWriter:                 env.Stderr,
+		HideHelpCommand:           true,
+		DisableSliceFlagSeparator: true,
+		ExitErrHandler:            func(*cli.Context, error) {},
+		OnUsageError:              onUsageError,
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("unknown command %q", c.Args().First()).hint("'wsx --help' lists the commands")
+			}
+			cli.ShowAppHelp(c)
+			return &Error{Code: ExitUsage, Reported: true}
+		},
+		Commands: []*cli.Command{
+			connectCommand(env),
+			serveCommand(env),
+			codesCommand(env),
+		},
+	}
+	for _, c := range app.Commands {
+		c.OnUsageError = onUsageError
+	}
+	return app
+}
+
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	name := "wsx"
+	if c.Command != nil && c.Command.Name != "" {
+		name += " " + c.Command.Name
+	}
+	return usageError("%v", err).hint("'%s --help' lists the flags", name)
+}
+
+// newPrinter reads the output flags; prompt prefixes incoming messages.
+func newPrinter(c *cli.Context, env *Env, prompt string) (*format.Printer, error) {
+	mode, err := format.ParseMode(c.String("format"))
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	color, err := format.ParseColor(c.String("color"))
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	bin, err := format.ParseBinaryAs(c.String("binary-as"))
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	return format.New(env.Stdout, env.Stderr, format.Options{
+		Mode:       mode,
+		BinaryAs:   bin,
+		Color:      color,
+		NoColorEnv: env.Getenv("NO_COLOR") != "",
+		StdoutTTY:  env.StdoutTTY,
+		StderrTTY:  env.StderrTTY,
+		Timestamps: c.Bool("timestamps"),
+		Quiet:      c.Bool("quiet"),
+		Verbose:    c.Bool("verbose"),
+		Prompt:     prompt,
+		Now:        env.Now,
+	}), nil
+}
+
+// oneURL checks that a command got exactly one URL argument.
+func oneURL(c *cli.Context) (string, error) {
+	switch c.NArg() {
+	case 0:
+		return "", usageError("missing URL").hint("wsx %s URL; 'wsx serve' starts a local server to try it on", c.Command.Name)
+	case 1:
+		return c.Args().First(), nil
+	}
+	return "", usageError("%s takes one URL, got %d arguments: %q", c.Command.Name, c.NArg(), c.Args().Slice()).
+		hint("quote a message with spaces, and put -- before one that starts with -")
+}
+
+var _ = fmt.Sprint

@@ -1,0 +1,76 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/closecodes"
+)
+
+func codesCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "codes",
+		Usage:     "print the close-code table, or explain the given codes",
+		ArgsUsage: "[CODE|NAME...]",
+		Description: "With no arguments: every registered close code and the ranges.\n" +
+			"With arguments: the meaning of each (a number, a name in any spelling, or a word of one).",
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				printCodeTable(env.Stdout)
+				return nil
+			}
+			return explainCodes(env.Stdout, c.Args().Slice())
+		},
+	}
+}
+
+func printCodeTable(out io.Writer) {
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "CODE\tNAME\tMEANING\tREF")
+	for _, info := range closecodes.Table() {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", info.Code, info.Name, info.Meaning, info.Ref)
+	}
+	fmt.Fprintln(w, "\t\t\t")
+	fmt.Fprintln(w, "RANGE\tNAME\tMEANING\t")
+	for _, r := range []struct {
+		first, last closecodes.Code
+	}{{0, 999}, {1016, 2999}, {3000, 3999}, {4000, 4999}, {5000, 65535}} {
+		fmt.Fprintf(w, "%d-%d\t%s\t%s\t\n", r.first, r.last, r.first.Range(), r.first.Meaning())
+	}
+	w.Flush()
+	fmt.Fprintln(out, "\n1005, 1006 and 1015 are reported locally and must never be sent in a close frame; 1004 is reserved.")
+}
+
+// explainCodes prints one line per code that each argument names.
+func explainCodes(out io.Writer, args []string) error {
+	var missing []string
+	for _, a := range args {
+		codes, err := closecodes.Search(a)
+		if err != nil {
+			missing = append(missing, a)
+			continue
+		}
+		for _, c := range codes {
+			fmt.Fprintf(out, "%d %s: %s%s\n", c, c.Name(), c.Meaning(), sendNote(c))
+		}
+	}
+	if len(missing) > 0 {
+		return usageError("no close code matches %q", missing).hint("'wsx codes' lists them all")
+	}
+	return nil
+}
+
+// sendNote says when a code may not be sent.
+func sendNote(c closecodes.Code) string {
+	switch {
+	case c.NeverOnWire():
+		return " (never sent in a close frame)"
+	case c == closecodes.Reserved:
+		return " (reserved: not to be sent)"
+	case !c.Sendable():
+		return " (not a valid close code)"
+	}
+	return ""
+}

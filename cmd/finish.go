@@ -1,0 +1,201 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/format"
+	"github.com/wsx-cli/wsx/listen"
+)
+
+// finish ends the session. When the reading side ended first it reports
+// why; otherwise wsx closes: queued messages first, then its close frame,
+// then it waits for the server's echo. end is the reason wsx closes (nil
+// when the goal was met).
+func (r *run) finish(end error) error {
+	defer r.s.ws.NetConn().Close()
+	if end == errReaderEnded {
+		return r.readerEnded(<-r.readDone)
+	}
+	code, reason := r.cfg.closeCode, r.cfg.closeReason
+	if c := r.closeWith; c != nil {
+		code, _ = closeCommand(c, code)
+		if c.Reason != "" {
+			reason = c.Reason
+		}
+	}
+	res, ok := r.closeByUs(code, reason)
+	if !ok {
+		return &Error{Code: ExitInterrupted, Reported: true}
+	}
+	if f := res.Frame; f != nil && crossed(f, code) {
+		if err := r.serverClosed(f, 0); end == nil {
+			return err
+		}
+		return r.fail(end)
+	}
+	c := format.Close{By: "client", Code: code, HasCode: true, Reason: []byte(reason)}
+	if f := res.Frame; f != nil {
+		c.Echo, c.EchoCode = true, closecodes.Code(f.Code)
+		if !f.HasCode {
+			c.EchoCode = closecodes.NoStatusReceived
+		}
+	}
+	r.out.Closed(c, false)
+	return r.fail(end)
+}
+
+// crossed reports whether the close frame that answered ours is really the
+// server's own close, sent before ours arrived: it carries another code, or
+// breaks the protocol. Then the server's close is what wsx reports.
+func crossed(f *listen.CloseFrame, ours closecodes.Code) bool {
+	return (f.HasCode && closecodes.Code(f.Code) != ours) || violation(f) != ""
+}
+
+// fail prints err in the session's voice (jsonl gets an error event) and
+// returns it as already reported.
+func (r *run) fail(err error) error {
+	var e *Error
+	if err == nil || !errors.As(err, &e) {
+		return err
+	}
+	if e.Code != ExitInterrupted && !e.Reported {
+		r.out.Error(e.Msg, e.Hints...)
+	}
+	return &Error{Code: e.Code, Msg: e.Msg, Reported: true}
+}
+
+// closeByUs runs wsx's side of the closing handshake. ok is false when a
+// second signal asked to stop at once.
+func (r *run) closeByUs(code closecodes.Code, reason string) (res listen.Result, ok bool) {
+	r.stopWriter()
+	if err := r.closer.Close(uint16(code), reason); err != nil && !errors.Is(err, websocket.ErrCloseSent) {
+		r.out.Verbose("close frame not sent: %v", err)
+	}
+	t := time.NewTimer(r.cfg.closeTimeout)
+	defer t.Stop()
+	select {
+	case res = <-r.readDone:
+		return res, true
+	case <-t.C:
+		r.s.ws.NetConn().Close()
+		return <-r.readDone, true
+	case <-r.env.Signals:
+		return res, false
+	}
+}
+
+// stopWriter stops the writer after the message it is writing, and returns
+// how many messages it had read but not sent.
+func (r *run) stopWriter() int {
+	if r.wrote == nil && r.writer.Stop() {
+		t := time.NewTimer(r.cfg.closeTimeout)
+		defer t.Stop()
+		select {
+		case w := <-r.writeDone:
+			r.wrote = &w
+		case <-t.C: // the server is not reading: give up the message
+			r.s.ws.NetConn().Close()
+			w := <-r.writeDone
+			r.wrote = &w
+		}
+	}
+	if r.wrote == nil {
+		select {
+		case w := <-r.writeDone:
+			r.wrote = &w
+		default:
+			return 0 // waiting for input that was never read: nothing lost
+		}
+	}
+	return r.wrote.Unsent
+}
+
+// readerEnded reports why the reading side ended first.
+func (r *run) readerEnded(res listen.Result) error {
+	switch {
+	case res.Invalid != nil:
+		r.closeByUs(closecodes.InvalidPayload, "invalid UTF-8")
+		return r.fail(errorf(ExitClosed, "message %d is text but not valid UTF-8 (byte %d); closed with 1007",
+			res.Invalid.Message, res.Invalid.Offset))
+	case res.Output != nil:
+		r.closeByUs(closecodes.NormalClosure, "")
+		if errors.Is(res.Output, syscall.EPIPE) {
+			return nil // stdout was closed (| head): a normal end
+		}
+		return r.fail(errorf(ExitError, "writing to stdout: %v", res.Output))
+	case res.TooBig:
+		r.stopWriter()
+		return r.fail(errorf(ExitClosed, "a message was larger than --max-size %d bytes; closed with 1009 (message too big)", r.dc.maxSize).
+			hint("raise --max-size"))
+	case res.Frame != nil:
+		return r.serverClosed(res.Frame, r.stopWriter())
+	}
+	return r.dropped(res.Err)
+}
+
+// serverClosed reports the server's close frame exactly; unsent counts the
+// messages wsx had read but could not send.
+func (r *run) serverClosed(f *listen.CloseFrame, unsent int) error {
+	c := format.Close{By: "server", Code: closecodes.NoStatusReceived, HasCode: f.HasCode, Reason: f.Reason, Unsent: unsent}
+	if f.HasCode {
+		c.Code = closecodes.Code(f.Code)
+	}
+	c.Violation = violation(f)
+	short := r.cfg.count > 0 && r.reader.Received() < r.cfg.count
+	abnormal := c.Violation != "" || !r.cfg.expectClose[c.Code] || unsent > 0 || short
+	r.out.Closed(c, abnormal)
+	if short {
+		return r.fail(errorf(ExitClosed, "the server closed after %d of %d messages", r.reader.Received(), r.cfg.count))
+	}
+	if abnormal {
+		return &Error{Code: ExitClosed, Reported: true}
+	}
+	return nil
+}
+
+// violation says how a close frame broke RFC 6455, or "".
+func violation(f *listen.CloseFrame) string {
+	code := closecodes.Code(f.Code)
+	switch {
+	case f.Short:
+		return "a close payload of 1 byte has no room for a code"
+	case f.HasCode && code.NeverOnWire():
+		return fmt.Sprintf("close code %d must never be sent", f.Code)
+	case f.HasCode && code == closecodes.Reserved:
+		return "close code 1004 is reserved"
+	case f.HasCode && !code.Sendable():
+		return fmt.Sprintf("close code %d is not a valid close code", f.Code)
+	case !utf8.Valid(f.Reason):
+		return "the close reason is not valid UTF-8"
+	case len(f.Reason) > 123:
+		return fmt.Sprintf("the close reason is %d bytes; at most 123 fit", len(f.Reason))
+	}
+	return ""
+}
+
+// dropped reports a connection that ended without a close frame.
+func (r *run) dropped(err error) error {
+	unsent := r.stopWriter()
+	if isDrop(err) {
+		r.out.Closed(format.Close{Code: closecodes.AbnormalClosure, HasCode: true, Unsent: unsent}, true)
+		return &Error{Code: ExitClosed, Reported: true}
+	}
+	return r.fail(errorf(ExitClosed, "the server broke the protocol: %s; closed with 1002", trimPrefix(err)))
+}
+
+// isDrop tells a lost connection from a protocol error gorilla detected.
+func isDrop(err error) bool {
+	var ce *websocket.CloseError
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.As(err, &ne) || (errors.As(err, &ce) && ce.Code == websocket.CloseAbnormalClosure) ||
+		errors.Is(err, syscall.ECONNRESET)
+}

@@ -1,0 +1,200 @@
+package cmd
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/closecodes"
+)
+
+// dialFlags is the shared dialer, given to every command that connects.
+func dialFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "protocol", Aliases: []string{"p"}, Usage: "offer subprotocol `NAME` (repeat it or give a comma list; order is preference)"},
+		&cli.StringSliceFlag{Name: "header", Aliases: []string{"H"}, Usage: "add request header `'Name: value'` (repeatable; @FILE reads one header a line)"},
+		&cli.StringFlag{Name: "origin", Usage: "send Origin: `URL`"},
+		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "HTTP basic auth `USER[:PASS]` (also taken from ws://user:pass@host)"},
+		&cli.StringFlag{Name: "connect-timeout", Value: "10s", Usage: "limit DNS, TCP, TLS and upgrade to `DUR`"},
+		&cli.BoolFlag{Name: "insecure", Aliases: []string{"k"}, Usage: "skip TLS certificate verification (always warns)"},
+		&cli.StringFlag{Name: "cacert", Usage: "trust the CA certificates in `FILE` (PEM)"},
+		&cli.StringFlag{Name: "cert", Usage: "client certificate `FILE` (PEM)"},
+		&cli.StringFlag{Name: "key", Usage: "client private key `FILE` (PEM)"},
+		&cli.StringFlag{Name: "proxy", Usage: "connect through `URL` (http:// or socks5://); default from HTTPS_PROXY, HTTP_PROXY, NO_PROXY"},
+		&cli.BoolFlag{Name: "compress", Usage: "offer permessage-deflate and report what the server accepted"},
+		&cli.StringFlag{Name: "max-size", Value: "64MiB", Usage: "largest incoming message accepted, in `BYTES` (KiB, MiB, GiB, kB, MB, GB suffixes)"},
+		&cli.StringFlag{Name: "ping-interval", Usage: "send a ping every `DUR`; -v or jsonl report each round trip"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show handshake headers and control frames on stderr"},
+		&cli.BoolFlag{Name: "show-secrets", Usage: "with -v, show Authorization, Proxy-Authorization and Cookie values"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no status lines (errors still print)"},
+	}
+}
+
+// sessionFlags control the goal and the close of a session.
+func sessionFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "timeout", Usage: "fail with exit 6 unless the goal is met within `DUR`"},
+		&cli.StringFlag{Name: "close-code", Value: "1000", Usage: "close with `CODE|NAME`"},
+		&cli.StringFlag{Name: "close-reason", Usage: "close with reason `TEXT` (at most 123 bytes)"},
+		&cli.StringFlag{Name: "close-timeout", Value: "3s", Usage: "wait `DUR` for the server's close echo"},
+		&cli.StringFlag{Name: "expect-close", Value: "1000,1001", Usage: "server close `CODES` that count as normal (comma list of numbers or names)"},
+	}
+}
+
+// outputFlags choose how messages are printed.
+func outputFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "auto", Usage: "print messages as `auto|raw|pretty|compact|jsonl`"},
+		&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: `auto|always|never` (NO_COLOR is honoured)"},
+		&cli.StringFlag{Name: "binary-as", Value: "auto", Usage: "print binary messages as `auto|hex|base64|raw`"},
+		&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Usage: "prefix each message with the time it arrived"},
+	}
+}
+
+func concat(sets ...[]cli.Flag) []cli.Flag {
+	var all []cli.Flag
+	for _, s := range sets {
+		all = append(all, s...)
+	}
+	return all
+}
+
+// parseDuration reads a flag's duration: Go syntax (1.5s, 200ms, 2m) or a
+// bare number of seconds, as curl takes them.
+func parseDuration(flag, s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || f != f || f > 1e9 {
+			return 0, usageError("invalid --%s %q: want a duration like 500ms, 3s or 2m", flag, s)
+		}
+		d = time.Duration(f * float64(time.Second))
+	}
+	if d < 0 {
+		return 0, usageError("invalid --%s %q: must not be negative", flag, s)
+	}
+	return d, nil
+}
+
+var sizeUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30},
+	{"kb", 1000}, {"mb", 1000 * 1000}, {"gb", 1000 * 1000 * 1000},
+	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1},
+}
+
+// parseSize reads a byte count such as 65536, 64KiB, 64MiB or 1GB.
+func parseSize(flag, s string) (int64, error) {
+	num, mult := strings.ToLower(strings.TrimSpace(s)), int64(1)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, usageError("invalid --%s %q: want a byte count like 65536, 64KiB or 1GiB", flag, s)
+	}
+	return n * mult, nil
+}
+
+// parseCloseCode reads a code wsx may send.
+func parseCloseCode(flag, s string) (closecodes.Code, error) {
+	c, err := closecodes.Parse(s)
+	if err != nil {
+		return 0, usageError("invalid --%s: %v", flag, err).hint("'wsx codes' lists the close codes")
+	}
+	if !c.Sendable() {
+		return 0, usageError("invalid --%s: %s may not be sent in a close frame", flag, c)
+	}
+	return c, nil
+}
+
+// parseCodeList reads --expect-close: codes or names, comma separated.
+func parseCodeList(flag, s string) (map[closecodes.Code]bool, error) {
+	codes := map[closecodes.Code]bool{}
+	for _, part := range strings.Split(s, ",") {
+		c, err := closecodes.Parse(strings.TrimSpace(part))
+		if err != nil {
+			return nil, usageError("invalid --%s: %v", flag, err).hint("'wsx codes' lists the close codes")
+		}
+		codes[c] = true
+	}
+	return codes, nil
+}
+
+// parseHeaders reads -H values: "Name: value", or @FILE with one header a line
+// (blank lines and lines starting with # are skipped).
+func parseHeaders(values []string) (http.Header, error) {
+	h := http.Header{}
+	for _, v := range values {
+		if file, ok := strings.CutPrefix(v, "@"); ok {
+			if err := readHeaderFile(h, file); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := addHeader(h, v, "--header"); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+func readHeaderFile(h http.Header, file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return usageError("cannot read header file: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if err := addHeader(h, line, fmt.Sprintf("%s line %d", file, n)); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return usageError("cannot read header file %s: %v", file, err)
+	}
+	return nil
+}
+
+// addHeader adds one "Name: value" line; where names it in the error. The
+// value is never echoed: it may be a secret.
+func addHeader(h http.Header, line, where string) error {
+	name, value, ok := strings.Cut(line, ":")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
+		return usageError("invalid header in %s: want 'Name: value'", where)
+	}
+	h.Add(name, strings.TrimSpace(value))
+	return nil
+}
+
+// splitList reads repeated, comma-separated flag values in order.
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,63 @@
+// Package cmd is the wsx command line: its commands, shared flags, the one
+// dialer, and the mapping of failures to exit statuses.
+package cmd
+
+import (
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// Env is everything a run takes from its caller: streams, environment,
+// clock and signals. Tests build one around buffers.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Now            func() time.Time
+	// Signals delivers SIGINT and SIGTERM; nil when nobody will send any.
+	Signals <-chan os.Signal
+	// StdinTTY, StdoutTTY and StderrTTY say which streams are terminals.
+	StdinTTY, StdoutTTY, StderrTTY bool
+	// StdinFd is the terminal's file descriptor when StdinTTY, for raw mode.
+	StdinFd int
+}
+
+// OSEnv is the environment of the running process.
+func OSEnv() *Env {
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	return &Env{
+		Stdin:     os.Stdin,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		Getenv:    os.Getenv,
+		Now:       time.Now,
+		Signals:   sig,
+		StdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		StdinFd:   int(os.Stdin.Fd()),
+	}
+}
+
+// Main runs wsx with args (without the program name) and returns the exit
+// status.
+func Main(args []string, env *Env) int {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	app := newApp(env)
+	err := app.Run(append([]string{"wsx"}, reorder(app, args)...))
+	if err != nil {
+		report(env.Stderr, err)
+	}
+	return exitStatus(err)
+}

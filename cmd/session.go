@@ -1,0 +1,216 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/format"
+	"github.com/wsx-cli/wsx/listen"
+	"github.com/wsx-cli/wsx/send"
+)
+
+// sessionConfig is the goal and the close of a session.
+type sessionConfig struct {
+	timeout      time.Duration
+	closeTimeout time.Duration
+	wait         time.Duration
+	count        int
+	closeCode    closecodes.Code
+	closeReason  string
+	expectClose  map[closecodes.Code]bool
+}
+
+func readSessionConfig(c *cli.Context) (*sessionConfig, error) {
+	sc := &sessionConfig{closeReason: c.String("close-reason")}
+	var err error
+	if sc.timeout, err = parseDuration("timeout", c.String("timeout")); err != nil {
+		return nil, err
+	}
+	if sc.closeTimeout, err = parseDuration("close-timeout", c.String("close-timeout")); err != nil {
+		return nil, err
+	}
+	if sc.closeCode, err = parseCloseCode("close-code", c.String("close-code")); err != nil {
+		return nil, err
+	}
+	if len(sc.closeReason) > 123 {
+		return nil, usageError("invalid --close-reason: %d bytes, at most 123 fit in a close frame", len(sc.closeReason))
+	}
+	if !utf8.ValidString(sc.closeReason) {
+		return nil, usageError("invalid --close-reason: not valid UTF-8")
+	}
+	if sc.expectClose, err = parseCodeList("expect-close", c.String("expect-close")); err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// run is one session on an open connection: the writer sends the input,
+// the reader prints what arrives, and run decides when and how it ends.
+type run struct {
+	env    *Env
+	s      *session
+	dc     *dialConfig
+	cfg    *sessionConfig
+	out    *format.Printer
+	closer *send.Closer
+	reader *listen.Reader
+	writer *send.Writer
+
+	readDone  chan listen.Result
+	writeDone chan send.Result
+	wrote     *send.Result // the writer's result, once it is in
+	stopPing  chan struct{}
+	closeWith *send.Command // a /close typed at the prompt
+}
+
+func newRun(env *Env, s *session, dc *dialConfig, sc *sessionConfig, out *format.Printer) *run {
+	r := &run{
+		env: env, s: s, dc: dc, cfg: sc, out: out,
+		closer:    send.NewCloser(s.ws, sc.closeTimeout+time.Second),
+		readDone:  make(chan listen.Result, 1),
+		writeDone: make(chan send.Result, 1),
+		stopPing:  make(chan struct{}),
+	}
+	r.reader = listen.NewReader(s.ws, s.tap, out, listen.Options{Count: sc.count})
+	r.writer = send.NewWriter(s.ws)
+	r.writer.Sent = func(m send.Message) { out.Message(format.Out, m.Binary, m.Data) }
+	r.writer.Command = r.command
+	s.ws.SetCloseHandler(r.answerClose)
+	return r
+}
+
+// answerClose runs inside the reader when a close frame arrives that gorilla
+// accepts: wsx answers with the server's real code (see listen.Tap).
+func (r *run) answerClose(code int, _ string) error {
+	if f := r.s.tap.CloseFrame(); f != nil {
+		r.closer.Answer(f.Code, f.HasCode)
+		return nil
+	}
+	r.closer.Answer(uint16(code), code != websocket.CloseNoStatusReceived)
+	return nil
+}
+
+// command runs a slash command on the writer's goroutine.
+func (r *run) command(c *send.Command) bool {
+	switch c.Kind {
+	case send.CmdPing:
+		if err := r.reader.Ping(c.Data); err != nil {
+			r.out.Warn("ping: %v", err)
+		}
+		return false
+	case send.CmdClose:
+		if _, err := closeCommand(c, r.cfg.closeCode); err != nil {
+			r.out.Warn("%v", err)
+			return false
+		}
+	}
+	return true
+}
+
+// start runs the reader, the writer and the pinger, and waits for the
+// session to end. It returns what wsx must do: nil when the input and goal
+// are done, otherwise the error that ends the session.
+func (r *run) start(src send.Source) error {
+	go func() { r.readDone <- r.reader.Run() }()
+	go func() { r.writeDone <- r.writer.Run(src) }()
+	if r.dc.pingInterval > 0 {
+		go r.ping(r.dc.pingInterval)
+	}
+	defer close(r.stopPing)
+	return r.loop()
+}
+
+func (r *run) ping(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if r.reader.Ping(nil) != nil {
+				return
+			}
+		case <-r.stopPing:
+			return
+		}
+	}
+}
+
+// errReaderEnded marks a session that ended on the reading side (the server
+// closed, the connection dropped, stdout closed); finish reports it.
+var errReaderEnded = errors.New("reader ended")
+
+// loop waits for the event that ends the session.
+func (r *run) loop() error {
+	var timeout, linger <-chan time.Time
+	if r.cfg.timeout > 0 {
+		timeout = time.After(r.cfg.timeout)
+	}
+	writeDone := r.writeDone
+	for {
+		select {
+		case w := <-writeDone:
+			writeDone = nil
+			r.wrote = &w
+			if end, err := r.inputEnded(w); end {
+				return err
+			}
+			if w.EOF && r.cfg.count == 0 {
+				if r.cfg.wait == 0 {
+					return nil
+				}
+				linger = time.After(r.cfg.wait)
+			}
+		case <-r.reader.CountReached():
+			return nil
+		case <-linger:
+			return nil
+		case res := <-r.readDone:
+			r.readDone <- res // finish reads it again
+			return errReaderEnded
+		case <-timeout:
+			return r.timedOut()
+		case sig := <-r.env.Signals:
+			return interrupted(sig)
+		}
+	}
+}
+
+// inputEnded decides what the writer's end means.
+func (r *run) inputEnded(w send.Result) (bool, error) {
+	switch {
+	case w.Interrupted:
+		return true, interrupted(os.Interrupt)
+	case w.Quit != nil:
+		r.closeWith = w.Quit
+		return true, nil
+	case w.Input != nil:
+		var ie *send.InputError
+		if errors.As(w.Input, &ie) {
+			return true, usageError("%v", w.Input).hint("nothing after it was sent")
+		}
+		return true, errorf(ExitError, "reading stdin: %v", w.Input)
+	}
+	return false, nil // EOF, or a write error: the reader will say why
+}
+
+func (r *run) timedOut() error {
+	what := "the input to be sent"
+	if r.wrote != nil {
+		what = fmt.Sprintf("%d messages (got %d)", r.cfg.count, r.reader.Received())
+	}
+	return errorf(ExitTimeout, "timed out after %v waiting for %s", r.cfg.timeout, what)
+}
+
+func interrupted(sig os.Signal) error {
+	if sig == syscall.SIGTERM {
+		return &Error{Code: 128 + int(syscall.SIGTERM), Msg: "terminated", Reported: true}
+	}
+	return &Error{Code: ExitInterrupted, Msg: "interrupted", Reported: true}
+}

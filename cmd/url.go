@@ -1,0 +1,99 @@
+package cmd
+
+import (
+	"net"
+	"net/url"
+	"strings"
+)
+
+// target is a normalised WebSocket URL with its credentials taken out.
+type target struct {
+	url      *url.URL // ws:// or wss://, no userinfo
+	user     string
+	password string
+	hasAuth  bool
+}
+
+// parseTarget reads a URL as users type it: ws:// and wss://, http:// and
+// https:// (mapped to them), or a bare host:port/path meaning ws://.
+func parseTarget(raw string) (*target, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return nil, usageError("missing URL").hint("give a URL such as ws://127.0.0.1:8765/ ('wsx serve' starts a local server)")
+	}
+	if !strings.Contains(s, "://") {
+		s = "ws://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, usageError("invalid URL %q: %v", raw, unwrapURLError(err))
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "ws", "http":
+		u.Scheme = "ws"
+	case "wss", "https":
+		u.Scheme = "wss"
+	default:
+		return nil, usageError("invalid URL %q: scheme %q is not ws, wss, http or https", raw, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, usageError("invalid URL %q: no host", raw)
+	}
+	if p := u.Port(); p != "" && !validPort(p) {
+		return nil, usageError("invalid URL %q: bad port %q", raw, p)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	u.Fragment, u.RawFragment = "", ""
+	t := &target{url: u}
+	if u.User != nil {
+		t.user = u.User.Username()
+		t.password, _ = u.User.Password()
+		t.hasAuth = true
+		u.User = nil
+	}
+	return t, nil
+}
+
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
+
+func validPort(p string) bool {
+	if len(p) > 5 {
+		return false
+	}
+	n := 0
+	for _, c := range p {
+		if c < '0' || c > '9' {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n > 0 && n < 65536
+}
+
+// hostPort is the address to dial, with the scheme's default port.
+func (t *target) hostPort() string {
+	port := t.url.Port()
+	if port == "" {
+		port = "80"
+		if t.url.Scheme == "wss" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(t.url.Hostname(), port)
+}
+
+// isLoopback reports whether host names this machine.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

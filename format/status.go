@@ -1,0 +1,153 @@
+package format
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ANSI styles for stderr.
+const (
+	styleError   = "1;31" // bold red
+	styleWarning = "1;33" // bold yellow
+	styleBold    = "1"
+	styleGood    = "32" // green
+	styleBad     = "31" // red
+)
+
+// paint wraps s in an ANSI style when stderr allows escapes.
+func (p *Printer) paint(s, style string) string {
+	if !p.errColor {
+		return s
+	}
+	return "\x1b[" + style + "m" + s + "\x1b[0m"
+}
+
+// Status prints a status line on stderr unless quiet.
+func (p *Printer) Status(format string, args ...any) {
+	if !p.quiet {
+		p.writeErr(fmt.Sprintf(format, args...))
+	}
+}
+
+// Verbose prints a line on stderr only when verbose.
+func (p *Printer) Verbose(format string, args ...any) {
+	if p.verbose {
+		p.writeErr(fmt.Sprintf(format, args...))
+	}
+}
+
+// Warn prints `wsx: warning: <msg>` on stderr, even when quiet.
+func (p *Printer) Warn(format string, args ...any) {
+	p.writeErr(p.paint("wsx: warning:", styleWarning) + " " + fmt.Sprintf(format, args...))
+}
+
+// Error prints `wsx: error: <msg>` and a `wsx: hint: <h>` line per hint on
+// stderr, always; in jsonl mode it also writes an "error" event on stdout.
+func (p *Printer) Error(msg string, hints ...string) {
+	lines := make([]string, 0, 1+len(hints))
+	lines = append(lines, p.paint("wsx: error:", styleError)+" "+msg)
+	for _, h := range hints {
+		lines = append(lines, "wsx: hint: "+h)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.mode == JSONL {
+		b := p.appendEventHead(p.buf[:0], "error")
+		b = appendKey(b, "error")
+		b = appendStr(b, msg)
+		p.writeEvent(appendEventEnd(b))
+	}
+	p.errLines(lines...)
+}
+
+// Handshake describes a completed opening handshake.
+type Handshake struct {
+	URL         string
+	Subprotocol string        // "" = none
+	Offered     []string      // subprotocols offered
+	Extensions  string        // Sec-WebSocket-Extensions answer, "" = none
+	Duration    time.Duration // dial to 101
+	Status      int           // HTTP status, 101
+}
+
+// Open reports the handshake: a status line on stderr unless quiet and, in
+// jsonl mode, an "open" event on stdout.
+func (p *Printer) Open(h Handshake) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.mode == JSONL {
+		p.writeEvent(p.appendOpenEvent(p.buf[:0], h))
+	}
+	if !p.quiet {
+		p.errLines(fmt.Sprintf("connected to %s (subprotocol: %s, extensions: %s) in %s",
+			h.URL, orNone(h.Subprotocol), orNone(h.Extensions), humanDuration(h.Duration)))
+	}
+}
+
+// appendOpenEvent adds an "open" event.
+func (p *Printer) appendOpenEvent(b []byte, h Handshake) []byte {
+	b = p.appendEventHead(b, "open")
+	b = appendKey(b, "url")
+	b = appendStr(b, h.URL)
+	b = appendKey(b, "subprotocol")
+	b = appendStrOrNull(b, h.Subprotocol)
+	b = appendKey(b, "offered")
+	b = appendStrings(b, h.Offered)
+	b = appendKey(b, "extensions")
+	b = appendStrOrNull(b, h.Extensions)
+	b = appendKey(b, "status")
+	b = strconv.AppendInt(b, int64(h.Status), 10)
+	b = appendKey(b, "handshake_ms")
+	b = appendMillis(b, h.Duration)
+	return appendEventEnd(b)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// writeErr writes one line on stderr.
+func (p *Printer) writeErr(line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.errLines(line)
+}
+
+// errLines writes lines on stderr in one write, each ending in exactly one
+// newline; callers hold mu. Errors writing stderr have nowhere to go.
+func (p *Printer) errLines(lines ...string) {
+	b := p.buf[:0]
+	for _, l := range lines {
+		b = append(b, strings.TrimSuffix(l, "\n")...)
+		b = append(b, '\n')
+	}
+	_ = p.flush(p.err, b)
+}
+
+// durationUnits are the units humanDuration picks from, largest first, with
+// the precision each is printed to.
+var durationUnits = []struct {
+	unit, step time.Duration
+	suffix     string
+	decimals   int
+}{
+	{time.Second, 10 * time.Millisecond, "s", 2},
+	{time.Millisecond, 100 * time.Microsecond, "ms", 1},
+	{time.Microsecond, 100 * time.Nanosecond, "µs", 1},
+}
+
+// humanDuration prints d in the largest unit it reaches after rounding:
+// seconds with two decimals, ms and µs with one, ns whole ("1.2ms").
+func humanDuration(d time.Duration) string {
+	for _, u := range durationUnits {
+		if r := d.Round(u.step); r >= u.unit {
+			return strconv.FormatFloat(float64(r)/float64(u.unit), 'f', u.decimals, 64) + u.suffix
+		}
+	}
+	return strconv.FormatInt(int64(max(d, 0)), 10) + "ns"
+}

@@ -1,0 +1,144 @@
+// Package send is wsx's outgoing side: it turns stdin, arguments and files
+// into messages, writes them in order through the single writer and runs
+// wsx's side of the closing handshake.
+package send
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// Message is one outgoing message, or an interactive command.
+type Message struct {
+	Data   []byte
+	Binary bool
+	Pos    string   // where it came from, for errors: "line 3"
+	Cmd    *Command // set for slash commands typed at the prompt
+}
+
+// Source yields messages in order. Next returns io.EOF at the end of input.
+// Pending counts messages already read from the operating system but not
+// yet returned: they would be lost if the connection ended now.
+type Source interface {
+	Next() (Message, error)
+	Pending() int
+}
+
+// InputError is input that cannot be sent: wsx refuses it before writing.
+type InputError struct {
+	Pos string
+	Msg string
+}
+
+func (e *InputError) Error() string { return e.Pos + ": " + e.Msg }
+
+// Lines reads one message per line: "\n" or "\r\n" ends a line, blank lines
+// are skipped, and a line may be of any length.
+type Lines struct {
+	r      *bufio.Reader
+	buf    []byte
+	line   int
+	binary bool
+}
+
+// NewLines reads lines from r; binary sends them as binary frames and skips
+// the UTF-8 check.
+func NewLines(r io.Reader, binary bool) *Lines {
+	return &Lines{r: bufio.NewReaderSize(r, 64<<10), binary: binary}
+}
+
+// Next returns the next non-blank line. Its Data is valid until the next call.
+func (l *Lines) Next() (Message, error) {
+	for {
+		data, err := l.readLine()
+		if len(data) == 0 {
+			if err != nil {
+				return Message{}, err
+			}
+			continue
+		}
+		m := Message{Data: data, Binary: l.binary, Pos: fmt.Sprintf("line %d", l.line)}
+		if !l.binary {
+			if err := CheckUTF8(m); err != nil {
+				return Message{}, err
+			}
+		}
+		return m, nil
+	}
+}
+
+// readLine returns one line without its terminator. At the end of input a
+// last unterminated line comes with a nil error, then io.EOF.
+func (l *Lines) readLine() ([]byte, error) {
+	l.line++
+	chunk, err := l.r.ReadSlice('\n')
+	if err == nil || (err == io.EOF && len(chunk) > 0) {
+		return trimEOL(chunk), nil
+	}
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	l.buf = append(l.buf[:0], chunk...)
+	for {
+		chunk, err = l.r.ReadSlice('\n')
+		l.buf = append(l.buf, chunk...)
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err == nil || err == io.EOF:
+			return trimEOL(l.buf), nil
+		default:
+			return nil, err
+		}
+	}
+}
+
+func trimEOL(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
+}
+
+// Pending counts the non-blank lines already buffered.
+func (l *Lines) Pending() int {
+	b, _ := l.r.Peek(l.r.Buffered())
+	n := 0
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			break // a partial line: the rest has not been read yet
+		}
+		if len(trimEOL(b[:i+1])) > 0 {
+			n++
+		}
+		b = b[i+1:]
+	}
+	return n
+}
+
+// CheckUTF8 refuses a text message that is not valid UTF-8, naming where.
+func CheckUTF8(m Message) error {
+	if off := InvalidUTF8(m.Data); off >= 0 {
+		return &InputError{Pos: m.Pos, Msg: fmt.Sprintf("not valid UTF-8 at byte %d", off)}
+	}
+	return nil
+}
+
+// InvalidUTF8 returns the offset of the first byte that is not valid UTF-8,
+// or -1.
+func InvalidUTF8(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}

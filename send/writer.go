@@ -1,0 +1,124 @@
+package send
+
+import (
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/gorilla/websocket"
+)
+
+// Writer is the single goroutine that writes data frames to a connection.
+type Writer struct {
+	conn *websocket.Conn
+	// Sent is called after each message is written; nil to skip.
+	Sent func(m Message)
+	// Command runs an interactive command; returning true ends Run. It runs
+	// on the writer's goroutine, so a ping it sends keeps its place in line.
+	Command func(c *Command) bool
+
+	mu      sync.Mutex
+	stopped bool
+	writing bool
+}
+
+// NewWriter makes the writer for conn.
+func NewWriter(conn *websocket.Conn) *Writer { return &Writer{conn: conn} }
+
+// Result says how the writer ended.
+type Result struct {
+	EOF         bool  // the input ended and every message was written
+	Interrupted bool  // the user pressed Ctrl-C at the prompt
+	Input       error // input that could not be sent (*InputError) or could not be read
+	Write       error // writing to the connection failed
+	Quit        *Command
+	Messages    int   // messages written
+	Bytes       int64 // payload bytes written
+	Unsent      int   // messages read but not written
+}
+
+// ErrInterrupted is returned by a Source when the user pressed Ctrl-C.
+var ErrInterrupted = errors.New("interrupted")
+
+// Run writes every message of src in order until the input ends, Stop is
+// called, or a write fails.
+func (w *Writer) Run(src Source) (r Result) {
+	for {
+		m, err := src.Next()
+		switch {
+		case err == io.EOF:
+			r.EOF = true
+			return r
+		case errors.Is(err, ErrInterrupted):
+			r.Interrupted = true
+			return r
+		case err != nil:
+			r.Input = err
+			return r
+		}
+		if !w.begin() {
+			r.Unsent = 1 + src.Pending()
+			return r
+		}
+		err = w.write(m, &r)
+		w.end()
+		if err != nil {
+			r.Write = err
+			r.Unsent = 1 + src.Pending()
+			return r
+		}
+		if r.Quit != nil {
+			return r
+		}
+	}
+}
+
+func (w *Writer) write(m Message, r *Result) error {
+	if m.Cmd != nil {
+		return w.command(m.Cmd, r)
+	}
+	typ := websocket.TextMessage
+	if m.Binary {
+		typ = websocket.BinaryMessage
+	}
+	if err := w.conn.WriteMessage(typ, m.Data); err != nil {
+		return err
+	}
+	r.Messages++
+	r.Bytes += int64(len(m.Data))
+	if w.Sent != nil {
+		w.Sent(m)
+	}
+	return nil
+}
+
+func (w *Writer) command(c *Command, r *Result) error {
+	if w.Command != nil && w.Command(c) {
+		r.Quit = c
+	}
+	return nil
+}
+
+// begin marks a write in progress; false when the writer was stopped.
+func (w *Writer) begin() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writing = !w.stopped
+	return !w.stopped
+}
+
+func (w *Writer) end() {
+	w.mu.Lock()
+	w.writing = false
+	w.mu.Unlock()
+}
+
+// Stop ends Run before its next message. It reports whether a write is in
+// progress: then the caller must wait for Run to return before it writes a
+// close frame. Otherwise Run is waiting for input and will write nothing more.
+func (w *Writer) Stop() (writing bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopped = true
+	return w.writing
+}

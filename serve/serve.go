@@ -1,0 +1,283 @@
+// Package serve is the local WebSocket test peer behind `wsx serve`, and the peer the
+// project's own tests dial.
+//
+// It is exact and deterministic: each connection gets an ID in accept order and writes
+// a fixed set of log lines (open, then exactly one summary), so tests can assert on
+// them. Only one goroutine reads a connection; data writes (echo, relay, greetings and
+// Broadcast) are serialised per connection, and control frames go through WriteControl.
+package serve
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Mode says what the server does with the data messages it receives.
+type Mode string
+
+// The modes of `wsx serve --mode`.
+const (
+	Echo      Mode = "echo"      // send each message back to its sender, same type, in order
+	Broadcast Mode = "broadcast" // relay each message to every connected client, sender included
+	Sink      Mode = "sink"      // read and count only, reply nothing
+)
+
+// Message is one data message: text unless Binary.
+type Message struct {
+	Binary bool
+	Data   []byte
+}
+
+func (m Message) kind() int {
+	if m.Binary {
+		return websocket.BinaryMessage
+	}
+	return websocket.TextMessage
+}
+
+// Options configure a Server. CloseAfter and DropAfter count from 0, so -1 is "never":
+// the zero Options close and drop every connection right after the greetings.
+type Options struct {
+	Mode          Mode      // "" means Echo
+	Protocols     []string  // subprotocols accepted; the first in the client's offer order wins
+	ForceProtocol string    // answer with this subprotocol whatever the client offered
+	Greet         []Message // sent to each client right after the upgrade, in order
+	CloseAfter    int       // -1: never; N >= 0: close after N data messages (0: after the greetings)
+	CloseCode     int       // sent as is, even when invalid on the wire; -1: an empty close frame
+	CloseReason   string    // sent as is; the close payload is cut to 125 bytes
+	DropAfter     int       // -1: never; N >= 0: drop the TCP connection after N data messages
+	NoCloseEcho   bool      // never answer the client's close frame
+	Reject        int       // 0: accept; otherwise refuse every upgrade with this HTTP status
+	MaxSize       int64     // read limit per message; 0: none
+	Log           io.Writer // one line per event; nil: discard
+}
+
+const (
+	defaultAddr  = "127.0.0.1:8765"
+	closeWait    = 3 * time.Second // how long the server's close handshake may take
+	controlWait  = 3 * time.Second // write deadline of control frames
+	doneCapacity = 1024
+)
+
+// Server is a WebSocket test peer. Create it with New.
+type Server struct {
+	opts      Options
+	err       error         // invalid options: Listen returns it, ServeHTTP answers 500
+	closeWait time.Duration // tests shorten it
+	upgrader  websocket.Upgrader
+	srv       *http.Server
+	done      chan Stats
+
+	logMu sync.Mutex
+	log   io.Writer
+
+	mu       sync.Mutex
+	closed   bool
+	nextID   int
+	conns    map[*conn]bool // every upgraded connection; true once greeted (open to broadcasts)
+	handlers sync.WaitGroup // ServeHTTP calls
+	serving  sync.WaitGroup // http.Server.Serve goroutines
+}
+
+// New returns a Server for o. Invalid options are reported by Listen.
+func New(o Options) *Server {
+	o.Protocols = slices.Clone(o.Protocols)
+	o.Greet = slices.Clone(o.Greet)
+	if o.Mode == "" {
+		o.Mode = Echo
+	}
+	s := &Server{
+		opts:      o,
+		err:       validate(o),
+		closeWait: closeWait,
+		upgrader:  websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }},
+		done:      make(chan Stats, doneCapacity),
+		log:       o.Log,
+		conns:     make(map[*conn]bool),
+	}
+	if s.log == nil {
+		s.log = io.Discard
+	}
+	s.srv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	return s
+}
+
+func validate(o Options) error {
+	switch {
+	case o.Mode != Echo && o.Mode != Broadcast && o.Mode != Sink:
+		return fmt.Errorf("unknown mode %q (want echo, broadcast or sink)", o.Mode)
+	case o.CloseCode < -1 || o.CloseCode > 65535:
+		return fmt.Errorf("close code %d out of range 0..65535", o.CloseCode)
+	case o.Reject != 0 && (o.Reject < 200 || o.Reject > 999):
+		return fmt.Errorf("reject status %d out of range 200..999", o.Reject)
+	case o.CloseAfter < -1 || o.DropAfter < -1:
+		return errors.New("close-after and drop-after must be -1 (never) or a count")
+	}
+	return nil
+}
+
+// Listen binds addr and serves in the background. An empty addr means 127.0.0.1:8765,
+// and an address with no host (":0", ":8765") binds loopback. It returns the ws:// URL
+// with a trailing slash.
+func (s *Server) Listen(addr string) (string, error) {
+	if s.err != nil {
+		return "", s.err
+	}
+	ln, err := net.Listen("tcp", listenAddr(addr))
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		ln.Close()
+		return "", errors.New("server closed")
+	}
+	s.serving.Add(1)
+	go func() {
+		defer s.serving.Done()
+		s.srv.Serve(ln)
+	}()
+	return "ws://" + ln.Addr().String() + "/", nil
+}
+
+// listenAddr fills in the defaults of Listen's address.
+func listenAddr(addr string) string {
+	switch {
+	case addr == "":
+		return defaultAddr
+	case strings.HasPrefix(addr, ":"):
+		return "127.0.0.1" + addr
+	case strings.Trim(addr, "0123456789") == "":
+		return "127.0.0.1:" + addr
+	}
+	return addr
+}
+
+// Close stops listening, closes every open connection without a close frame, waits
+// for the handlers to end, and then closes the Done channel.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	first := !s.closed
+	s.closed = true
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+
+	err := s.srv.Close()
+	for _, c := range conns {
+		c.ws.NetConn().Close()
+	}
+	s.serving.Wait()
+	s.handlers.Wait()
+	if first {
+		close(s.done)
+	}
+	return err
+}
+
+// Broadcast sends m to every connected client, in connection order. A client that
+// cannot take it (closing, gone) is skipped.
+func (s *Server) Broadcast(m Message) {
+	for _, c := range s.greeted() {
+		c.write(m.kind(), m.Data)
+	}
+}
+
+// Done returns a channel that receives each connection's final Stats once its summary
+// line is logged. It holds 1024 Stats; when it is full, later ones are dropped. Close
+// closes it.
+func (s *Server) Done() <-chan Stats {
+	return s.done
+}
+
+// begin registers a request and gives it the next ID; it fails once the server is closed.
+func (s *Server) begin() (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, false
+	}
+	s.handlers.Add(1)
+	s.nextID++
+	return s.nextID, true
+}
+
+// track records an upgraded connection so that Close can end it; it fails once the
+// server is closed.
+func (s *Server) track(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.conns[c] = false
+	return true
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+}
+
+// setGreeted opens c to broadcasts.
+func (s *Server) setGreeted(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.conns[c]; ok {
+		s.conns[c] = true
+	}
+}
+
+// greeted returns the connections open to broadcasts, in ID order.
+func (s *Server) greeted() []*conn {
+	s.mu.Lock()
+	var cs []*conn
+	for c, ok := range s.conns {
+		if ok {
+			cs = append(cs, c)
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(cs, func(a, b *conn) int { return a.id - b.id })
+	return cs
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// logf writes one line to the log.
+func (s *Server) logf(format string, args ...any) {
+	line := fmt.Sprintf(format+"\n", args...)
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	io.WriteString(s.log, line)
+}
+
+// report publishes a connection's final Stats without ever blocking.
+func (s *Server) report(st Stats) {
+	select {
+	case s.done <- st:
+	default:
+	}
+}
