@@ -122,10 +122,12 @@ func (r *run) stopWriter() int {
 func (r *run) readerEnded(res listen.Result) error {
 	switch {
 	case res.Invalid != nil:
+		go func() { r.readDone <- r.reader.Drain() }()
 		r.closeByUs(closecodes.InvalidPayload, "invalid UTF-8")
 		return r.fail(errorf(ExitClosed, "message %d is text but not valid UTF-8 (byte %d); closed with 1007",
 			res.Invalid.Message, res.Invalid.Offset))
 	case res.Output != nil:
+		go func() { r.readDone <- r.reader.Drain() }()
 		r.closeByUs(closecodes.NormalClosure, "")
 		if errors.Is(res.Output, syscall.EPIPE) {
 			return nil // stdout was closed (| head): a normal end

@@ -1,8 +1,10 @@
 package cmd
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +31,8 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"wsserve":  cmdServe,
 			"waitconn": cmdWaitConn,
+			"waitlog":  cmdWaitLog,
+			"mkline":   cmdMkline,
 		},
 		RequireExplicitExec: true,
 	})
@@ -38,7 +42,8 @@ func TestScripts(t *testing.T) {
 var servers sync.Map
 
 // cmdServe starts a serve.Server in the test process: `wsserve [as=NAME]
-// [wsx serve flags]`. It sets $NAME (default URL) to its ws:// URL and logs
+// [wsx serve flags]`. It sets $NAME (default URL) to its ws:// URL, $NAME_HOST
+// to its host:port, and logs
 // to $WORK/NAME.log (serve.log for the default).
 func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
@@ -52,9 +57,10 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	var opts serve.Options
 	app := &cli.App{
-		Flags:          serveFlags(),
-		HideHelp:       true, // cli.HelpFlag is shared: parallel scripts would race on it
-		ExitErrHandler: func(*cli.Context, error) {},
+		Flags:                     serveFlags(),
+		HideHelp:                  true, // cli.HelpFlag is shared: parallel scripts would race on it
+		DisableSliceFlagSeparator: true,
+		ExitErrHandler:            func(*cli.Context, error) {},
 		Action: func(c *cli.Context) (err error) {
 			opts, _, err = serveOptions(c)
 			return err
@@ -74,6 +80,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	url, err := srv.Listen("127.0.0.1:0")
 	ts.Check(err)
 	ts.Setenv(name, url)
+	ts.Setenv(name+"_HOST", strings.TrimSuffix(strings.TrimPrefix(url, "ws://"), "/"))
 	servers.Store(ts.Getenv("WORK")+"/"+name, srv)
 	ts.Defer(func() {
 		srv.Close()
@@ -110,4 +117,43 @@ func serverName(args []string) (string, []string) {
 		return strings.TrimPrefix(args[0], "as="), args[1:]
 	}
 	return "URL", args
+}
+
+// cmdWaitLog waits until a server's log has a line matching a regexp:
+// `waitlog [as=NAME] REGEXP`. It rereads the log as it grows, and gives up
+// after 10 seconds.
+func cmdWaitLog(ts *testscript.TestScript, neg bool, args []string) {
+	name, args := serverName(args)
+	if len(args) != 1 {
+		ts.Fatalf("usage: waitlog [as=NAME] REGEXP")
+	}
+	re := regexp.MustCompile("(?m)" + args[0])
+	logName := "serve.log"
+	if name != "URL" {
+		logName = strings.ToLower(name) + ".log"
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for tick := time.NewTicker(5 * time.Millisecond); ; <-tick.C {
+		data, err := os.ReadFile(ts.MkAbs(logName))
+		ts.Check(err)
+		if re.Match(data) {
+			tick.Stop()
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("no line matching %q in %s within 10s", args[0], logName)
+		}
+	}
+}
+
+// cmdMkline writes a file holding one line of N bytes: `mkline N FILE`.
+func cmdMkline(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mkline N FILE")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	line := bytes.Repeat([]byte("x"), n+1)
+	line[n] = '\n'
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), line, 0o644))
 }

@@ -17,6 +17,7 @@ func serveFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "protocol", Aliases: []string{"p"}, Usage: "accept subprotocol `NAME` (repeat or comma list); the client's first accepted one wins"},
 		&cli.StringFlag{Name: "force-protocol", Usage: "answer with subprotocol `NAME` whatever the client offered (to test clients)"},
 		&cli.StringSliceFlag{Name: "send", Usage: "greet each client with `MSG` (repeatable; @FILE sends a file)"},
+		&cli.BoolFlag{Name: "binary", Aliases: []string{"b"}, Usage: "send greetings and stdin lines as binary frames"},
 		&cli.IntFlag{Name: "close-after", Value: -1, Usage: "close after receiving `N` messages (0: right after the greeting)"},
 		&cli.StringFlag{Name: "close-code", Value: "1000", Usage: "close with `CODE|NAME`; any number, even invalid ones, is sent as is; none sends an empty close frame"},
 		&cli.StringFlag{Name: "close-reason", Usage: "close with reason `TEXT` (@FILE reads it, bytes as they are)"},
@@ -76,7 +77,7 @@ func serveOptions(c *cli.Context) (serve.Options, string, error) {
 		if err != nil {
 			return o, "", err
 		}
-		o.Greet = append(o.Greet, serve.Message{Data: data})
+		o.Greet = append(o.Greet, serve.Message{Data: data, Binary: c.Bool("binary")})
 	}
 	if c.NArg() > 1 {
 		return o, "", usageError("serve takes one address, got %q", c.Args().Slice())
@@ -126,18 +127,18 @@ func runServe(c *cli.Context, env *Env) error {
 	defer srv.Close()
 	fmt.Fprintln(env.Stdout, url)
 	fmt.Fprintf(env.Stderr, "serving %s on %s (Ctrl-C stops)\n", o.Mode, url)
-	go relayStdin(env, srv)
+	go relayStdin(env, srv, c.Bool("binary"))
 	sig := <-env.Signals
 	return interrupted(sig)
 }
 
 // relayStdin sends each stdin line to every client.
-func relayStdin(env *Env, srv *serve.Server) {
+func relayStdin(env *Env, srv *serve.Server, binary bool) {
 	sc := bufio.NewScanner(env.Stdin)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	for sc.Scan() {
 		if line := sc.Bytes(); len(line) > 0 {
-			srv.Broadcast(serve.Message{Data: append([]byte(nil), line...)})
+			srv.Broadcast(serve.Message{Data: append([]byte(nil), line...), Binary: binary})
 		}
 	}
 }

@@ -88,6 +88,16 @@ func (r *Reader) Run() Result {
 	}
 }
 
+// Drain reads and drops messages until the connection ends: after Run
+// stopped early, the close handshake still needs the server's close frame.
+func (r *Reader) Drain() Result {
+	for {
+		if _, _, err := r.conn.ReadMessage(); err != nil {
+			return Result{Err: err, Frame: r.tap.CloseFrame()}
+		}
+	}
+}
+
 func invalidAt(b []byte) int {
 	for i := 0; i < len(b); {
 		c, size := utf8.DecodeRune(b[i:])
