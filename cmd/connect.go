@@ -94,7 +94,10 @@ func runInteractive(c *cli.Context, env *Env, dc *dialConfig, sc *sessionConfig)
 		return err
 	}
 	prompt := send.NewPrompt(t, keys, func(msg string) { out.Warn("%s", msg) })
-	return connectAndRun(&tenv, dc, sc, out, prompt)
+	sc.interactive = true
+	err = connectAndRun(&tenv, dc, sc, out, prompt)
+	io.WriteString(env.Stdout, "\r\x1b[K") // clear the last prompt
+	return err
 }
 
 // closeCommand reads the code of "/close [code|name] [reason]".

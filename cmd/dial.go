@@ -51,6 +51,9 @@ func readDialConfig(c *cli.Context, env *Env, rawURL string) (*dialConfig, error
 	if d.header, err = parseHeaders(c.StringSlice("header")); err != nil {
 		return nil, err
 	}
+	if d.header.Get("User-Agent") == "" {
+		d.header.Set("User-Agent", "wsx/"+version)
+	}
 	if err := d.readAuth(c); err != nil {
 		return nil, err
 	}
@@ -184,6 +187,8 @@ func dialError(err error, resp *http.Response, nd *netDialer, d *dialConfig) err
 	}
 	timeout := errors.Is(err, context.DeadlineExceeded) || isTimeout(err)
 	switch {
+	case strings.Contains(err.Error(), "remote error: tls: "):
+		return tlsAlertError(err, d)
 	case resp != nil && errors.Is(err, websocket.ErrBadHandshake):
 		return refusedError(resp)
 	case resp != nil:

@@ -5,9 +5,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -120,6 +120,19 @@ func tlsError(err error, d *dialConfig) error {
 	return errorf(ExitConnect, "TLS handshake with %s failed: %v", host, err)
 }
 
+// tlsAlertError explains a TLS alert the server sent after the handshake
+// (TLS 1.3 servers check client certificates then).
+func tlsAlertError(err error, d *dialConfig) error {
+	e := errorf(ExitConnect, "TLS: the server refused the connection: %v", strings.TrimPrefix(err.Error(), "remote error: "))
+	if strings.Contains(err.Error(), "certificate required") || strings.Contains(err.Error(), "bad certificate") {
+		if d.tls.Certificates == nil {
+			return e.hint("the server wants a client certificate: --cert FILE --key FILE")
+		}
+		return e.hint("the server did not accept the client certificate given with --cert")
+	}
+	return e
+}
+
 // tlsConfig reads --cacert, --cert, --key and --insecure.
 func tlsConfig(c *cli.Context, host string) (*tls.Config, error) {
 	cfg := &tls.Config{ServerName: host, NextProtos: []string{"http/1.1"}, InsecureSkipVerify: c.Bool("insecure")}
@@ -148,4 +161,3 @@ func tlsConfig(c *cli.Context, host string) (*tls.Config, error) {
 	return cfg, nil
 }
 
-var _ = fmt.Sprintf

@@ -25,6 +25,7 @@ type sessionConfig struct {
 	closeCode    closecodes.Code
 	closeReason  string
 	expectClose  map[closecodes.Code]bool
+	interactive  bool // a person at a terminal: pongs are shown
 }
 
 func readSessionConfig(c *cli.Context) (*sessionConfig, error) {
@@ -78,7 +79,7 @@ func newRun(env *Env, s *session, dc *dialConfig, sc *sessionConfig, out *format
 		writeDone: make(chan send.Result, 1),
 		stopPing:  make(chan struct{}),
 	}
-	r.reader = listen.NewReader(s.ws, s.tap, out, listen.Options{Count: sc.count})
+	r.reader = listen.NewReader(s.ws, s.tap, out, listen.Options{Count: sc.count, ShowPongs: sc.interactive})
 	r.writer = send.NewWriter(s.ws)
 	r.writer.Sent = func(m send.Message) { out.Message(format.Out, m.Binary, m.Data) }
 	r.writer.Command = r.command

@@ -15,6 +15,9 @@ import (
 // Options control the reader loop.
 type Options struct {
 	Count int // messages to keep before CountReached fires; 0 for no limit
+	// ShowPongs reports each pong as a status line even without -v, for
+	// the interactive prompt's /ping.
+	ShowPongs bool
 }
 
 // Reader is the single goroutine that reads from a connection.
@@ -122,7 +125,12 @@ func (r *Reader) ping(data string) error {
 }
 
 func (r *Reader) pong(data string) error {
-	r.out.Control("pong", format.In, []byte(data), r.pings.rtt(data))
+	rtt := r.pings.rtt(data)
+	if r.opts.ShowPongs && r.out.Mode() != format.JSONL {
+		r.out.Status("< pong %q (rtt %v)", data, rtt.Round(time.Microsecond))
+		return nil
+	}
+	r.out.Control("pong", format.In, []byte(data), rtt)
 	return nil
 }
 

@@ -100,7 +100,7 @@ func New(o Options) *Server {
 		opts:      o,
 		err:       validate(o),
 		closeWait: closeWait,
-		upgrader:  websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }},
+		upgrader:  websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }, EnableCompression: true},
 		done:      make(chan Stats, doneCapacity),
 		log:       o.Log,
 		conns:     make(map[*conn]bool),

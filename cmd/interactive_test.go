@@ -1,0 +1,107 @@
+package cmd
+
+import (
+	"crypto/tls"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/format"
+	"github.com/wsx-cli/wsx/send"
+	"github.com/wsx-cli/wsx/serve"
+	"golang.org/x/term"
+)
+
+// terminal is an interactive connect session driven through a real
+// term.Terminal over pipes, as a user at a terminal would drive it.
+type terminal struct {
+	keys   io.WriteCloser
+	screen *syncBuffer
+	done   chan error
+}
+
+func startTerminal(t *testing.T, url string) *terminal {
+	t.Helper()
+	tg, err := parseTarget(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, keys := io.Pipe()
+	screen := newSyncBuffer()
+	kw := send.NewKeyWatcher(in)
+	tm := term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{kw, screen}, "> ")
+	out := format.New(tm, tm, format.Options{Mode: format.Pretty, StdoutTTY: true, StderrTTY: true, Color: format.ColorNever, Prompt: "< "})
+	dc := &dialConfig{target: tg, header: http.Header{}, connectTimeout: 5 * time.Second, tls: &tls.Config{}}
+	sc := &sessionConfig{closeTimeout: 3 * time.Second, closeCode: closecodes.NormalClosure,
+		expectClose: map[closecodes.Code]bool{1000: true, 1001: true}, interactive: true}
+	prompt := send.NewPrompt(tm, kw, func(msg string) { out.Warn("%s", msg) })
+	term := &terminal{keys: keys, screen: screen, done: make(chan error, 1)}
+	go func() { term.done <- connectAndRun(&Env{}, dc, sc, out, prompt) }()
+	t.Cleanup(func() { keys.Close() })
+	return term
+}
+
+func (tm *terminal) typeLine(s string) { io.WriteString(tm.keys, s+"\r") }
+
+func (tm *terminal) exit(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-tm.done:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatalf("session did not end; screen:\n%s", tm.screen)
+		return nil
+	}
+}
+
+func TestInteractiveSession(t *testing.T) {
+	_, url, log := startServer(t, serve.Options{Greet: []serve.Message{{Data: []byte(`{"hello":"you"}`)}}})
+	tm := startTerminal(t, url)
+	tm.screen.wait(t, `< { "hello": "you" }`)
+	tm.typeLine("ping me")
+	tm.screen.wait(t, "< ping me")
+	tm.typeLine("//slash") // "//" sends a line that starts with "/"
+	tm.screen.wait(t, "< /slash")
+	tm.typeLine("/nope")
+	tm.screen.wait(t, "wsx: warning: /nope: unknown command")
+	tm.typeLine("/ping abc")
+	tm.screen.wait(t, `< pong "abc" (rtt `)
+	tm.typeLine("/close 4000 all done")
+	if err := tm.exit(t); err != nil {
+		t.Fatalf("session: %v; screen:\n%s", err, tm.screen)
+	}
+	log.wait(t, `closed by client: 4000 "all done"; received 2 messages`)
+	tm.screen.wait(t, `closed by client: 4000 (private use) "all done"; server echoed 4000`)
+}
+
+func TestInteractiveQuitAndCtrlC(t *testing.T) {
+	_, url, log := startServer(t, serve.Options{})
+	tm := startTerminal(t, url)
+	tm.screen.wait(t, "connected to")
+	tm.typeLine("/quit")
+	if err := tm.exit(t); err != nil {
+		t.Fatalf("/quit: %v", err)
+	}
+	log.wait(t, "closed by client: 1000")
+
+	tm = startTerminal(t, url)
+	tm.screen.wait(t, "connected to")
+	tm.keys.Write([]byte{3}) // Ctrl-C in raw mode is a byte, not a signal
+	if code := exitStatus(tm.exit(t)); code != ExitInterrupted {
+		t.Fatalf("Ctrl-C: exit %d, want 130", code)
+	}
+	log.wait(t, "conn 2: closed by client: 1000")
+
+	tm = startTerminal(t, url)
+	tm.screen.wait(t, "connected to")
+	tm.keys.Write([]byte{4}) // Ctrl-D on an empty line ends the input
+	if err := tm.exit(t); err != nil {
+		t.Fatalf("Ctrl-D: %v", err)
+	}
+	log.wait(t, "conn 3: closed by client: 1000")
+}

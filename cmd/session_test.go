@@ -1,0 +1,88 @@
+package cmd
+
+import (
+	"io"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/wsx-cli/wsx/serve"
+)
+
+// Ctrl-C closes with 1000 and exits 130; the server sees the close.
+func TestInterruptClosesCleanly(t *testing.T) {
+	_, url, log := startServer(t, serve.Options{})
+	stdin, feed := io.Pipe()
+	defer feed.Close()
+	sig := make(chan os.Signal, 2)
+	_, stderr, done := startWsx(&Env{Stdin: stdin, Signals: sig}, "connect", url)
+	stderr.wait(t, "connected to")
+	sig <- os.Interrupt
+	if code := waitExit(t, done); code != ExitInterrupted {
+		t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr)
+	}
+	log.wait(t, "closed by client: 1000")
+	if !strings.Contains(stderr.String(), "closed by client: 1000 (normal closure); server echoed 1000") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+}
+
+// SIGTERM closes the same way and exits 143.
+func TestTerminateClosesCleanly(t *testing.T) {
+	_, url, log := startServer(t, serve.Options{})
+	stdin, feed := io.Pipe()
+	defer feed.Close()
+	sig := make(chan os.Signal, 2)
+	_, stderr, done := startWsx(&Env{Stdin: stdin, Signals: sig}, "connect", url)
+	stderr.wait(t, "connected to")
+	sig <- syscall.SIGTERM
+	if code := waitExit(t, done); code != 143 {
+		t.Fatalf("exit %d, want 143", code)
+	}
+	log.wait(t, "closed by client: 1000")
+}
+
+// A second Ctrl-C while waiting for the close echo exits at once.
+func TestSecondInterruptExitsAtOnce(t *testing.T) {
+	_, url, _ := startServer(t, serve.Options{NoCloseEcho: true})
+	stdin, feed := io.Pipe()
+	defer feed.Close()
+	sig := make(chan os.Signal, 2)
+	_, stderr, done := startWsx(&Env{Stdin: stdin, Signals: sig}, "connect", "--close-timeout", "1m", url)
+	stderr.wait(t, "connected to")
+	sig <- os.Interrupt
+	sig <- os.Interrupt
+	if code := waitExit(t, done); code != ExitInterrupted {
+		t.Fatalf("exit %d, want 130", code)
+	}
+}
+
+// A server that never answers our close: a warning after --close-timeout.
+func TestMissingCloseEcho(t *testing.T) {
+	_, url, _ := startServer(t, serve.Options{NoCloseEcho: true})
+	r := runWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "--close-timeout", "100ms", url)
+	if r.code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr.String(), "closed by client: 1000 (normal closure); no close echo from server") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+}
+
+// Lines written while the server is closing are counted as not sent.
+func TestServerCloseCountsUnsent(t *testing.T) {
+	_, url, _ := startServer(t, serve.Options{CloseAfter: 1, CloseCode: 4001})
+	var in strings.Builder
+	for i := 0; i < 200000; i++ {
+		in.WriteString("message\n")
+	}
+	r := runWsx(&Env{Stdin: strings.NewReader(in.String())}, "connect", url)
+	if r.code != ExitClosed {
+		t.Fatalf("exit %d, want 5; stderr:\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr.String(), "closed by server: 4001 (private use); ") ||
+		!strings.Contains(r.stderr.String(), " messages not sent") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+}
