@@ -160,4 +160,3 @@ func tlsConfig(c *cli.Context, host string) (*tls.Config, error) {
 	}
 	return cfg, nil
 }
-
