@@ -137,3 +137,11 @@ func (c Code) Sendable() bool {
 func (c Code) NeverOnWire() bool {
 	return c == NoStatusReceived || c == AbnormalClosure || c == TLSHandshake
 }
+
+// Meaning says what the codes of the range are for.
+func (r Range) Meaning() string {
+	if r < 0 || int(r) >= len(rangeInfo) {
+		return ""
+	}
+	return rangeInfo[r].meaning
+}

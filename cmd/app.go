@@ -2,7 +2,10 @@ package cmd
 
 import (
 	"fmt"
+	"regexp"
 	"runtime/debug"
+	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/format"
@@ -54,6 +57,7 @@ func newApp(env *Env) *cli.App {
 			if c.NArg() > 0 {
 				return usageError("unknown command %q", c.Args().First()).hint("'wsx --help' lists the commands")
 			}
+			c.App.Writer = env.Stderr // a usage mistake: help goes with the errors
 			cli.ShowAppHelp(c)
 			return &Error{Code: ExitUsage, Reported: true}
 		},
@@ -71,10 +75,34 @@ func newApp(env *Env) *cli.App {
 
 func onUsageError(c *cli.Context, err error, _ bool) error {
 	name := "wsx"
-	if c.Command != nil && c.Command.Name != "" {
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != "wsx" {
 		name += " " + c.Command.Name
 	}
-	return usageError("%v", err).hint("'%s --help' lists the flags", name)
+	return usageError("%s", flagErrorText(err.Error())).hint("'%s --help' lists the flags", name)
+}
+
+var (
+	undefinedFlag = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
+	badFlagValue  = regexp.MustCompile(`^invalid value "(.*)" for flag -+(\S+): .*$`)
+)
+
+// flagErrorText rewrites the flag package's errors in wsx's voice, with
+// flags spelled as users type them.
+func flagErrorText(msg string) string {
+	if m := undefinedFlag.FindStringSubmatch(msg); m != nil {
+		return "unknown flag " + dashes(m[1])
+	}
+	if m := badFlagValue.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("invalid %s %q: want a whole number", dashes(m[2]), m[1])
+	}
+	return msg
+}
+
+func dashes(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // newPrinter reads the output flags; prompt prefixes incoming messages.
@@ -114,8 +142,15 @@ func oneURL(c *cli.Context) (string, error) {
 	case 1:
 		return c.Args().First(), nil
 	}
-	return "", usageError("%s takes one URL, got %d arguments: %q", c.Command.Name, c.NArg(), c.Args().Slice()).
+	return "", usageError("%s takes one URL, got %d arguments: %s", c.Command.Name, c.NArg(), quoteArgs(c.Args().Slice())).
 		hint("quote a message with spaces, and put -- before one that starts with -")
 }
 
-var _ = fmt.Sprint
+// quoteArgs lists arguments for an error, with passwords in URLs hidden.
+func quoteArgs(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = strconv.Quote(redactURL(a))
+	}
+	return strings.Join(q, ", ")
+}

@@ -9,25 +9,33 @@ import (
 // reorder moves every flag of a command in front of its arguments, so that
 // flags may stand before or after the URL (urfave/cli stops at the first
 // argument). "--" still ends the flags: what follows is an argument even when
-// it starts with "-". "wsx URL ..." means "wsx connect URL ...".
-func reorder(app *cli.App, args []string) []string {
-	i := 0
-	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
-		i++ // global flags: --help, --version
+// it starts with "-". "wsx URL ..." and "wsx -flags URL ..." mean
+// "wsx connect ...".
+func reorder(app *cli.App, args []string) ([]string, error) {
+	if len(args) == 0 || isGlobalFlag(args[0]) {
+		return args, nil
 	}
-	if i == len(args) {
-		return args
-	}
-	c := app.Command(args[i])
+	c := app.Command(args[0])
 	if c == nil {
-		if !looksLikeURL(args[i]) {
-			return args
+		if !strings.HasPrefix(args[0], "-") && !looksLikeURL(args[0]) {
+			return args, nil // an unknown command: the app reports it
 		}
 		c = app.Command("connect")
-		args = append(append(append([]string{}, args[:i]...), "connect"), args[i:]...)
+		args = append([]string{"connect"}, args...)
 	}
-	out := append([]string{}, args[:i+1]...)
-	return append(out, splitFlags(c.Flags, args[i+1:])...)
+	rest, err := splitFlags(c.Flags, args[1:])
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{args[0]}, rest...), nil
+}
+
+func isGlobalFlag(a string) bool {
+	switch a {
+	case "-h", "--help", "-help", "-V", "--version", "-version":
+		return true
+	}
+	return false
 }
 
 func looksLikeURL(s string) bool {
@@ -35,8 +43,9 @@ func looksLikeURL(s string) bool {
 }
 
 // splitFlags returns the flags of args (each with its value), then "--",
-// then the other arguments in their order.
-func splitFlags(defs []cli.Flag, args []string) []string {
+// then the other arguments in their order. With --help only the flags are
+// kept, so that help is shown wherever it was asked for.
+func splitFlags(defs []cli.Flag, args []string) ([]string, error) {
 	takesValue := map[string]bool{}
 	for _, f := range defs {
 		_, isBool := f.(*cli.BoolFlag)
@@ -45,6 +54,7 @@ func splitFlags(defs []cli.Flag, args []string) []string {
 		}
 	}
 	var flags, rest []string
+	help := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -56,11 +66,19 @@ func splitFlags(defs []cli.Flag, args []string) []string {
 		default:
 			flags = append(flags, a)
 			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && takesValue[name] && i+1 < len(args) {
-				flags = append(flags, args[i+1])
-				i++
+			help = help || name == "help" || name == "h"
+			if strings.Contains(name, "=") || !takesValue[name] {
+				continue
 			}
+			if i+1 == len(args) || args[i+1] == "--" {
+				return nil, usageError("flag %s needs a value", a)
+			}
+			flags = append(flags, args[i+1])
+			i++
 		}
 	}
-	return append(append(flags, "--"), rest...)
+	if help {
+		return flags, nil
+	}
+	return append(append(flags, "--"), rest...), nil
 }

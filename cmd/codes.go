@@ -3,6 +3,8 @@ package cmd
 import (
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -32,12 +34,14 @@ func printCodeTable(out io.Writer) {
 	for _, info := range closecodes.Table() {
 		fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", info.Code, info.Name, info.Meaning, info.Ref)
 	}
-	fmt.Fprintln(w, "\t\t\t")
-	fmt.Fprintln(w, "RANGE\tNAME\tMEANING\t")
-	for _, r := range []struct {
-		first, last closecodes.Code
-	}{{0, 999}, {1016, 2999}, {3000, 3999}, {4000, 4999}, {5000, 65535}} {
-		fmt.Fprintf(w, "%d-%d\t%s\t%s\t\n", r.first, r.last, r.first.Range(), r.first.Meaning())
+	w.Flush()
+	fmt.Fprintln(out)
+	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "RANGE\tNAME\tMEANING")
+	for _, r := range []struct{ first, last closecodes.Code }{
+		{0, 999}, {1000, 1015}, {1016, 2999}, {3000, 3999}, {4000, 4999}, {5000, 65535},
+	} {
+		fmt.Fprintf(w, "%d-%d\t%s\t%s\n", r.first, r.last, r.first.Range(), r.first.Range().Meaning())
 	}
 	w.Flush()
 	fmt.Fprintln(out, "\n1005, 1006 and 1015 are reported locally and must never be sent in a close frame; 1004 is reserved.")
@@ -49,28 +53,15 @@ func explainCodes(out io.Writer, args []string) error {
 	for _, a := range args {
 		codes, err := closecodes.Search(a)
 		if err != nil {
-			missing = append(missing, a)
+			missing = append(missing, strconv.Quote(a))
 			continue
 		}
 		for _, c := range codes {
-			fmt.Fprintf(out, "%d %s: %s%s\n", c, c.Name(), c.Meaning(), sendNote(c))
+			fmt.Fprintf(out, "%d %s: %s\n", c, c.Name(), c.Meaning())
 		}
 	}
 	if len(missing) > 0 {
-		return usageError("no close code matches %q", missing).hint("'wsx codes' lists them all")
+		return usageError("no close code matches %s", strings.Join(missing, ", ")).hint("'wsx codes' lists them all")
 	}
 	return nil
-}
-
-// sendNote says when a code may not be sent.
-func sendNote(c closecodes.Code) string {
-	switch {
-	case c.NeverOnWire():
-		return " (never sent in a close frame)"
-	case c == closecodes.Reserved:
-		return " (reserved: not to be sent)"
-	case !c.Sendable():
-		return " (not a valid close code)"
-	}
-	return ""
 }

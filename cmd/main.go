@@ -55,7 +55,10 @@ func Main(args []string, env *Env) int {
 		env.Now = time.Now
 	}
 	app := newApp(env)
-	err := app.Run(append([]string{"wsx"}, reorder(app, args)...))
+	args, err := reorder(app, args)
+	if err == nil {
+		err = app.Run(append([]string{"wsx"}, args...))
+	}
 	if err != nil {
 		report(env.Stderr, err)
 	}

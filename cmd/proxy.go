@@ -40,7 +40,7 @@ func proxyFor(flag string, t *target, getenv func(string) string) (*url.URL, err
 		raw = "http://" + raw
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Hostname() == "" || (u.Port() != "" && !validPort(u.Port())) {
 		return nil, usageError("invalid proxy URL in %s", from)
 	}
 	switch u.Scheme {

@@ -2,7 +2,9 @@ package cmd
 
 import (
 	"bytes"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -33,6 +35,7 @@ func TestScripts(t *testing.T) {
 			"waitconn": cmdWaitConn,
 			"waitlog":  cmdWaitLog,
 			"mkline":   cmdMkline,
+			"exits":    cmdExits,
 		},
 		RequireExplicitExec: true,
 	})
@@ -156,4 +159,25 @@ func cmdMkline(ts *testscript.TestScript, neg bool, args []string) {
 	line := bytes.Repeat([]byte("x"), n+1)
 	line[n] = '\n'
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), line, 0o644))
+}
+
+// cmdExits runs a command like exec and checks its exact exit status:
+// `exits N wsx ...` (exec's "!" accepts any failure).
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits N COMMAND [ARG...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("exit status %d, want %d", got, want)
+	}
 }

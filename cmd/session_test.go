@@ -1,6 +1,12 @@
 package cmd
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"time"
+
+	"github.com/gorilla/websocket"
 	"io"
 	"os"
 	"strings"
@@ -70,19 +76,47 @@ func TestMissingCloseEcho(t *testing.T) {
 	}
 }
 
-// Lines written while the server is closing are counted as not sent.
+// When the server closes while wsx still holds input, the close line says
+// how many messages were not sent, and the exit status is 5. This server
+// reads one message, closes with 4001 and then stops reading, so the writer
+// is certain to be blocked with input in hand.
 func TestServerCloseCountsUnsent(t *testing.T) {
-	_, url, _ := startServer(t, serve.Options{CloseAfter: 1, CloseCode: 4001})
-	var in strings.Builder
-	for i := 0; i < 200000; i++ {
-		in.WriteString("message\n")
-	}
-	r := runWsx(&Env{Stdin: strings.NewReader(in.String())}, "connect", url)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.ReadMessage()
+		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4001, "go away"), time.Now().Add(time.Second))
+		<-release
+	}))
+	defer srv.Close()
+	defer close(release)
+	line := strings.Repeat("x", 4095) + "\n"
+	input := io.LimitReader(&repeatReader{s: line}, int64(len(line))*20000) // 80 MB: far more than the socket buffers hold
+	r := runWsx(&Env{Stdin: input}, "connect", "--close-timeout", "200ms", "ws"+strings.TrimPrefix(srv.URL, "http"))
 	if r.code != ExitClosed {
 		t.Fatalf("exit %d, want 5; stderr:\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr.String(), "closed by server: 4001 (private use); ") ||
-		!strings.Contains(r.stderr.String(), " messages not sent") {
+	if !regexp.MustCompile(`(?m)^closed by server: 4001 \(private use\) "go away"; \d+ messages not sent$`).MatchString(r.stderr.String()) {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
+}
+
+// repeatReader yields s again and again.
+type repeatReader struct {
+	s   string
+	off int
+}
+
+func (r *repeatReader) Read(b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		c := copy(b[n:], r.s[r.off:])
+		n += c
+		r.off = (r.off + c) % len(r.s)
+	}
+	return n, nil
 }

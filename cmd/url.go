@@ -3,6 +3,7 @@ package cmd
 import (
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -25,8 +26,9 @@ func parseTarget(raw string) (*target, error) {
 		s = "ws://" + s
 	}
 	u, err := url.Parse(s)
+	raw = redactURL(raw) // errors below quote the URL: never its password
 	if err != nil {
-		return nil, usageError("invalid URL %q: %v", raw, unwrapURLError(err))
+		return nil, usageError("invalid URL %q: %s", raw, redactURL(unwrapURLError(err).Error()))
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "ws", "http":
@@ -54,6 +56,13 @@ func parseTarget(raw string) (*target, error) {
 		u.User = nil
 	}
 	return t, nil
+}
+
+var urlPassword = regexp.MustCompile(`(//[^/@:]*):[^/@]*@`)
+
+// redactURL hides the password of a URL, even one that does not parse.
+func redactURL(s string) string {
+	return urlPassword.ReplaceAllString(s, "$1:xxxxx@")
 }
 
 func unwrapURLError(err error) error {

@@ -78,6 +78,9 @@ func (t *Tap) Write(b []byte) (int, error) {
 
 // Read passes the server's bytes on after the parser has seen them.
 func (t *Tap) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
 	for {
 		t.mu.Lock()
 		h := copy(b, t.held)
@@ -110,12 +113,14 @@ const (
 	stateHTTP parseState = iota
 	stateHeader
 	statePayload
+	statePass // the upgrade was refused: the rest is an HTTP body
 )
 
 // parser follows the server's byte stream: the HTTP response, then frames.
 type parser struct {
 	state   parseState
-	crlf    int // progress through "\r\n\r\n"
+	crlf    int    // progress through "\r\n\r\n"
+	status  []byte // the start of the status line, "HTTP/1.1 101"
 	hdr     [14]byte
 	hdrLen  int
 	opcode  byte
@@ -141,6 +146,8 @@ func (p *parser) feed(b []byte, final bool) int {
 			p.hdrLen++
 			i++
 			p.headerByte()
+		case statePass:
+			return len(b)
 		case statePayload:
 			if p.opcode == 8 && p.pos == 0 && p.length >= 2 && len(b)-i < 2 && !final {
 				return i // hold the first code byte until the second arrives
@@ -154,6 +161,9 @@ func (p *parser) feed(b []byte, final bool) int {
 func (p *parser) scanHTTP(b []byte) int {
 	const end = "\r\n\r\n"
 	for i, c := range b {
+		if len(p.status) < len("HTTP/1.1 101") {
+			p.status = append(p.status, c)
+		}
 		switch {
 		case c == end[p.crlf]:
 			p.crlf++
@@ -164,6 +174,9 @@ func (p *parser) scanHTTP(b []byte) int {
 		}
 		if p.crlf == len(end) {
 			p.state = stateHeader
+			if len(p.status) < 12 || string(p.status[8:]) != " 101" {
+				p.state = statePass
+			}
 			return i + 1
 		}
 	}

@@ -78,6 +78,9 @@ func (p *Prompt) Next() (Message, error) {
 // Pending is zero: a terminal holds nothing that has not been typed.
 func (p *Prompt) Pending() int { return 0 }
 
+// Ready is false: the next line is whatever the user types next.
+func (p *Prompt) Ready() bool { return false }
+
 // ParseCommand reads "/ping [data]", "/close [code|name] [reason]" and "/quit".
 func ParseCommand(s string) (*Command, error) {
 	name, rest, _ := strings.Cut(strings.TrimPrefix(s, "/"), " ")

@@ -22,10 +22,12 @@ type Message struct {
 
 // Source yields messages in order. Next returns io.EOF at the end of input.
 // Pending counts messages already read from the operating system but not
-// yet returned: they would be lost if the connection ended now.
+// yet returned: they would be lost if the connection ended now. Ready
+// reports whether Next will return without waiting for more input.
 type Source interface {
 	Next() (Message, error)
 	Pending() int
+	Ready() bool
 }
 
 // InputError is input that cannot be sent: wsx refuses it before writing.
@@ -97,9 +99,18 @@ func (l *Lines) readLine() ([]byte, error) {
 	}
 }
 
+// trimEOL drops a final "\n" or "\r\n"; a lone "\r" is data.
 func trimEOL(b []byte) []byte {
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	return bytes.TrimSuffix(b, []byte("\r"))
+	if !bytes.HasSuffix(b, []byte("\n")) {
+		return b
+	}
+	return bytes.TrimSuffix(b[:len(b)-1], []byte("\r"))
+}
+
+// Ready reports whether a whole line is already buffered.
+func (l *Lines) Ready() bool {
+	b, _ := l.r.Peek(l.r.Buffered())
+	return bytes.IndexByte(b, '\n') >= 0
 }
 
 // Pending counts the non-blank lines already buffered.

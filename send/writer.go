@@ -19,7 +19,7 @@ type Writer struct {
 
 	mu      sync.Mutex
 	stopped bool
-	writing bool
+	writing bool // a message is in hand: Stop must wait for Run
 }
 
 // NewWriter makes the writer for conn.
@@ -44,6 +44,7 @@ var ErrInterrupted = errors.New("interrupted")
 // called, or a write fails.
 func (w *Writer) Run(src Source) (r Result) {
 	for {
+		w.waiting(src.Ready())
 		m, err := src.Next()
 		switch {
 		case err == io.EOF:
@@ -99,6 +100,14 @@ func (w *Writer) command(c *Command, r *Result) error {
 	return nil
 }
 
+// waiting records whether the next message is already in hand (buffered
+// input) or must still be waited for.
+func (w *Writer) waiting(inHand bool) {
+	w.mu.Lock()
+	w.writing = inHand
+	w.mu.Unlock()
+}
+
 // begin marks a write in progress; false when the writer was stopped.
 func (w *Writer) begin() bool {
 	w.mu.Lock()
@@ -113,9 +122,10 @@ func (w *Writer) end() {
 	w.mu.Unlock()
 }
 
-// Stop ends Run before its next message. It reports whether a write is in
-// progress: then the caller must wait for Run to return before it writes a
-// close frame. Otherwise Run is waiting for input and will write nothing more.
+// Stop ends Run before its next message. It reports whether Run holds a
+// message (being written, or already read): then the caller must wait for
+// Run to return, before it writes a close frame and to learn what was not
+// sent. Otherwise Run is waiting for input and will write nothing more.
 func (w *Writer) Stop() (writing bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
