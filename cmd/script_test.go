@@ -1,8 +1,11 @@
 package cmd
 
 import (
+	"fmt"
+
 	"bytes"
 	"errors"
+	"go.uber.org/goleak"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,9 +22,23 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(leakCheck{m}, map[string]func(){
 		"wsx": func() { os.Exit(Main(os.Args[1:], OSEnv())) },
 	})
+}
+
+// leakCheck fails the in-process tests when they leave goroutines behind.
+type leakCheck struct{ m *testing.M }
+
+func (l leakCheck) Run() int {
+	code := l.m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			return 1
+		}
+	}
+	return code
 }
 
 // TestScripts runs testdata/script/*.txtar: each is a command line with its

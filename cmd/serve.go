@@ -80,7 +80,7 @@ func serveOptions(c *cli.Context) (serve.Options, string, error) {
 		o.Greet = append(o.Greet, serve.Message{Data: data, Binary: c.Bool("binary")})
 	}
 	if c.NArg() > 1 {
-		return o, "", usageError("serve takes one address, got %q", c.Args().Slice())
+		return o, "", usageError("serve takes one address, got %s", quoteArgs(c.Args().Slice()))
 	}
 	return o, c.Args().First(), nil
 }

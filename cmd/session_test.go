@@ -78,8 +78,9 @@ func TestMissingCloseEcho(t *testing.T) {
 
 // When the server closes while wsx still holds input, the close line says
 // how many messages were not sent, and the exit status is 5. This server
-// reads one message, closes with 4001 and then stops reading, so the writer
-// is certain to be blocked with input in hand.
+// reads the first message, waits until the second (32 MiB) has begun to
+// arrive, closes with 4001 and stops reading: wsx is then certain to be in
+// the middle of writing it.
 func TestServerCloseCountsUnsent(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -89,34 +90,18 @@ func TestServerCloseCountsUnsent(t *testing.T) {
 		}
 		defer c.Close()
 		c.ReadMessage()
+		c.NextReader()
 		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4001, "go away"), time.Now().Add(time.Second))
 		<-release
 	}))
 	defer srv.Close()
 	defer close(release)
-	line := strings.Repeat("x", 4095) + "\n"
-	input := io.LimitReader(&repeatReader{s: line}, int64(len(line))*20000) // 80 MB: far more than the socket buffers hold
-	r := runWsx(&Env{Stdin: input}, "connect", "--close-timeout", "200ms", "ws"+strings.TrimPrefix(srv.URL, "http"))
+	input := "first\n" + strings.Repeat("x", 32<<20) + "\nthird\n"
+	r := runWsx(&Env{Stdin: strings.NewReader(input)}, "connect", "--close-timeout", "200ms", "ws"+strings.TrimPrefix(srv.URL, "http"))
 	if r.code != ExitClosed {
 		t.Fatalf("exit %d, want 5; stderr:\n%s", r.code, r.stderr)
 	}
-	if !regexp.MustCompile(`(?m)^closed by server: 4001 \(private use\) "go away"; \d+ messages not sent$`).MatchString(r.stderr.String()) {
+	if !regexp.MustCompile(`(?m)^closed by server: 4001 \(private use\) "go away"; 2 messages not sent$`).MatchString(r.stderr.String()) {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
-}
-
-// repeatReader yields s again and again.
-type repeatReader struct {
-	s   string
-	off int
-}
-
-func (r *repeatReader) Read(b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		c := copy(b[n:], r.s[r.off:])
-		n += c
-		r.off = (r.off + c) % len(r.s)
-	}
-	return n, nil
 }
