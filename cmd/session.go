@@ -202,8 +202,11 @@ func (r *run) inputEnded(w send.Result) (bool, error) {
 }
 
 func (r *run) timedOut() error {
-	what := "the input to be sent"
-	if r.wrote != nil {
+	what := "the end of the input"
+	switch {
+	case r.cfg.count == 1:
+		what = fmt.Sprintf("1 message (got %d)", r.reader.Received())
+	case r.cfg.count > 1:
 		what = fmt.Sprintf("%d messages (got %d)", r.cfg.count, r.reader.Received())
 	}
 	return errorf(ExitTimeout, "timed out after %v waiting for %s", r.cfg.timeout, what)
