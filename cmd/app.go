@@ -63,6 +63,8 @@ func newApp(env *Env) *cli.App {
 		},
 		Commands: []*cli.Command{
 			connectCommand(env),
+			sendCommand(env),
+			listenCommand(env),
 			serveCommand(env),
 			codesCommand(env),
 		},

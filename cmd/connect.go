@@ -41,11 +41,8 @@ func runConnect(c *cli.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	if sc.wait, err = parseDuration("wait", c.String("wait")); err != nil {
+	if err := sc.readGoal(c); err != nil {
 		return err
-	}
-	if sc.count = c.Int("count"); sc.count < 0 {
-		return usageError("invalid --count %d: must not be negative", sc.count)
 	}
 	if env.StdinTTY && env.StdoutTTY {
 		return runInteractive(c, env, dc, sc)

@@ -21,6 +21,7 @@ import (
 // when the goal was met).
 func (r *run) finish(end error) error {
 	defer r.s.ws.NetConn().Close()
+	defer r.summarize()
 	if end == errReaderEnded {
 		return r.readerEnded(<-r.readDone)
 	}
@@ -57,6 +58,24 @@ func (r *run) finish(end error) error {
 // breaks the protocol. Then the server's close is what wsx reports.
 func crossed(f *listen.CloseFrame, ours closecodes.Code) bool {
 	return (f.HasCode && closecodes.Code(f.Code) != ours) || violation(f) != ""
+}
+
+// summarize prints what went each way, for send.
+func (r *run) summarize() {
+	if !r.cfg.summary {
+		return
+	}
+	sent, sentBytes := r.writer.Written()
+	got, gotBytes := r.reader.Received()
+	r.out.Status("sent %s (%s), received %s (%s)", count(sent, "message"), count(int(sentBytes), "byte"),
+		count(got, "message"), count(int(gotBytes), "byte"))
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // fail prints err in the session's voice (jsonl gets an error event) and
@@ -151,11 +170,11 @@ func (r *run) serverClosed(f *listen.CloseFrame, unsent int) error {
 		c.Code = closecodes.Code(f.Code)
 	}
 	c.Violation = violation(f)
-	short := r.cfg.count > 0 && r.reader.Received() < r.cfg.count
+	short := r.cfg.count > 0 && r.reader.Kept() < r.cfg.count
 	abnormal := c.Violation != "" || !r.cfg.expectClose[c.Code] || unsent > 0 || short
 	r.out.Closed(c, abnormal)
 	if short {
-		return r.fail(errorf(ExitClosed, "the server closed after %d of %d messages", r.reader.Received(), r.cfg.count))
+		return r.fail(errorf(ExitClosed, "the server closed after %d of %d messages", r.reader.Kept(), r.cfg.count))
 	}
 	if abnormal {
 		return &Error{Code: ExitClosed, Reported: true}

@@ -26,6 +26,24 @@ type sessionConfig struct {
 	closeReason  string
 	expectClose  map[closecodes.Code]bool
 	interactive  bool // a person at a terminal: pongs are shown
+	keepOpen     bool // listen: the end of the input is not the end
+	idle         time.Duration
+	summary      bool // send: messages and bytes each way, at the end
+	sendAll      bool // send: --count is met only once every message is sent
+	filters      listen.Filters
+	selectPath   string
+}
+
+// readGoal reads --count and --wait.
+func (sc *sessionConfig) readGoal(c *cli.Context) error {
+	var err error
+	if sc.wait, err = parseDuration("wait", c.String("wait")); err != nil {
+		return err
+	}
+	if sc.count = c.Int("count"); sc.count < 0 {
+		return usageError("invalid --count %d: must not be negative", sc.count)
+	}
+	return nil
 }
 
 func readSessionConfig(c *cli.Context) (*sessionConfig, error) {
@@ -79,7 +97,9 @@ func newRun(env *Env, s *session, dc *dialConfig, sc *sessionConfig, out *format
 		writeDone: make(chan send.Result, 1),
 		stopPing:  make(chan struct{}),
 	}
-	r.reader = listen.NewReader(s.ws, s.tap, out, listen.Options{Count: sc.count, ShowPongs: sc.interactive})
+	r.reader = listen.NewReader(s.ws, s.tap, out, listen.Options{
+		Count: sc.count, ShowPongs: sc.interactive, Filters: sc.filters, Select: sc.selectPath,
+	})
 	r.writer = send.NewWriter(s.ws)
 	r.writer.Sent = func(m send.Message) { out.Message(format.Out, m.Binary, m.Data) }
 	r.writer.Command = r.command
@@ -153,7 +173,9 @@ func (r *run) loop() error {
 	if r.cfg.timeout > 0 {
 		timeout = time.After(r.cfg.timeout)
 	}
-	writeDone := r.writeDone
+	idle := newIdleTimer(r.cfg.idle, r.reader.LastMessage)
+	defer idle.stop()
+	writeDone, countReached, counted := r.writeDone, r.reader.CountReached(), false
 	for {
 		select {
 		case w := <-writeDone:
@@ -162,16 +184,26 @@ func (r *run) loop() error {
 			if end, err := r.inputEnded(w); end {
 				return err
 			}
-			if w.EOF && r.cfg.count == 0 {
+			if w.EOF && counted {
+				return nil
+			}
+			if w.EOF && r.cfg.count == 0 && !r.cfg.keepOpen {
 				if r.cfg.wait == 0 {
 					return nil
 				}
 				linger = time.After(r.cfg.wait)
 			}
-		case <-r.reader.CountReached():
-			return nil
+		case <-countReached:
+			if !r.cfg.sendAll || writeDone == nil {
+				return nil
+			}
+			countReached, counted = nil, true // the rest of the input goes first
 		case <-linger:
 			return nil
+		case <-idle.c():
+			if idle.expired() {
+				return nil
+			}
 		case res := <-r.readDone:
 			r.readDone <- res // finish reads it again
 			return errReaderEnded
@@ -205,9 +237,9 @@ func (r *run) timedOut() error {
 	what := "the end of the input"
 	switch {
 	case r.cfg.count == 1:
-		what = fmt.Sprintf("1 message (got %d)", r.reader.Received())
+		what = fmt.Sprintf("1 message (got %d)", r.reader.Kept())
 	case r.cfg.count > 1:
-		what = fmt.Sprintf("%d messages (got %d)", r.cfg.count, r.reader.Received())
+		what = fmt.Sprintf("%d messages (got %d)", r.cfg.count, r.reader.Kept())
 	}
 	return errorf(ExitTimeout, "timed out after %v waiting for %s", r.cfg.timeout, what)
 }
@@ -217,4 +249,48 @@ func interrupted(sig os.Signal) error {
 		return &Error{Code: 128 + int(syscall.SIGTERM), Msg: "terminated", Reported: true}
 	}
 	return &Error{Code: ExitInterrupted, Msg: "interrupted", Reported: true}
+}
+
+// idleTimer ends a session after a stretch with no incoming message.
+type idleTimer struct {
+	d     time.Duration
+	last  func() time.Time
+	start time.Time
+	t     *time.Timer
+}
+
+func newIdleTimer(d time.Duration, last func() time.Time) *idleTimer {
+	it := &idleTimer{d: d, last: last, start: time.Now()}
+	if d > 0 {
+		it.t = time.NewTimer(d)
+	}
+	return it
+}
+
+// c fires when the silence may have lasted long enough; nil when unused.
+func (it *idleTimer) c() <-chan time.Time {
+	if it.t == nil {
+		return nil
+	}
+	return it.t.C
+}
+
+// expired reports whether the silence has lasted d; if not, it waits again
+// for the rest.
+func (it *idleTimer) expired() bool {
+	since := it.last()
+	if since.IsZero() {
+		since = it.start
+	}
+	if left := it.d - time.Since(since); left > 0 {
+		it.t.Reset(left)
+		return false
+	}
+	return true
+}
+
+func (it *idleTimer) stop() {
+	if it.t != nil {
+		it.t.Stop()
+	}
 }

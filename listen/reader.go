@@ -1,7 +1,9 @@
 package listen
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/wsx-cli/wsx/format"
+	"github.com/wsx-cli/wsx/internal/utf8check"
 )
 
 // Options control the reader loop.
@@ -18,6 +21,10 @@ type Options struct {
 	// ShowPongs reports each pong as a status line even without -v, for
 	// the interactive prompt's /ping.
 	ShowPongs bool
+	// Filters keep only JSON text messages that pass every test.
+	Filters Filters
+	// Select prints only the value at this gjson path; "" prints messages whole.
+	Select string
 }
 
 // Reader is the single goroutine that reads from a connection.
@@ -28,7 +35,10 @@ type Reader struct {
 	opts  Options
 	count chan struct{}
 	pings *pings
-	seen  atomic.Int64
+	seen  atomic.Int64 // messages received
+	kept  atomic.Int64 // messages that passed the filters
+	bytes atomic.Int64 // payload bytes received
+	last  atomic.Int64 // when the last message arrived, Unix nanoseconds
 }
 
 // NewReader makes the reader loop for conn, whose bytes pass through tap.
@@ -42,8 +52,21 @@ func NewReader(conn *websocket.Conn, tap *Tap, out *format.Printer, o Options) *
 // CountReached is closed when Options.Count messages have been kept.
 func (r *Reader) CountReached() <-chan struct{} { return r.count }
 
-// Received is how many messages have arrived so far.
-func (r *Reader) Received() int { return int(r.seen.Load()) }
+// Received is how many messages have arrived so far, and their bytes.
+func (r *Reader) Received() (messages int, bytes int64) {
+	return int(r.seen.Load()), r.bytes.Load()
+}
+
+// Kept is how many messages passed the filters (all of them without any).
+func (r *Reader) Kept() int { return int(r.kept.Load()) }
+
+// LastMessage is when the last message arrived (zero before the first).
+func (r *Reader) LastMessage() time.Time {
+	if n := r.last.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
 
 // Result says how the reader loop ended.
 type Result struct {
@@ -65,30 +88,143 @@ type InvalidText struct {
 func (r *Reader) Run() Result {
 	var res Result
 	for {
-		typ, data, err := r.conn.ReadMessage()
+		typ, rd, err := r.conn.NextReader()
 		if err != nil {
-			res.Err = err
-			res.Frame = r.tap.CloseFrame()
-			res.TooBig = errors.Is(err, websocket.ErrReadLimit)
-			return res
+			return r.ended(res, err)
 		}
 		res.Messages++
 		r.seen.Add(1)
-		if typ == websocket.TextMessage && !utf8.Valid(data) {
-			res.Invalid = &InvalidText{Message: res.Messages, Offset: invalidAt(data)}
+		r.last.Store(time.Now().UnixNano())
+		binary := typ == websocket.BinaryMessage
+		if stop := r.message(&res, binary, rd); stop {
 			return res
-		}
-		if r.opts.Count > 0 && res.Messages > r.opts.Count {
-			continue // the goal is met; later messages are not printed
-		}
-		if err := r.out.Message(format.In, typ == websocket.BinaryMessage, data); err != nil {
-			res.Output = err
-			return res
-		}
-		if res.Messages == r.opts.Count {
-			close(r.count)
 		}
 	}
+}
+
+func (r *Reader) ended(res Result, err error) Result {
+	res.Err = err
+	res.Frame = r.tap.CloseFrame()
+	res.TooBig = errors.Is(err, websocket.ErrReadLimit)
+	return res
+}
+
+// done reports whether Count messages have been kept.
+func (r *Reader) done() bool {
+	return r.opts.Count > 0 && r.Kept() >= r.opts.Count
+}
+
+// message handles one incoming message; stop ends the loop (res says why).
+func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
+	if r.done() { // the goal is met: later messages are read, not printed
+		n, err := io.Copy(io.Discard, rd)
+		r.bytes.Add(n)
+		return r.readFailed(res, err)
+	}
+	whole := rd
+	if r.out.Streamable(binary) && len(r.opts.Filters) == 0 && r.opts.Select == "" {
+		whole = io.LimitReader(rd, streamAbove+1)
+	}
+	data, err := io.ReadAll(whole)
+	if len(data) > streamAbove { // a big message: print it as it arrives
+		return r.stream(res, binary, io.MultiReader(bytes.NewReader(data), rd))
+	}
+	r.bytes.Add(int64(len(data)))
+	if r.readFailed(res, err) {
+		return true
+	}
+	if !binary && !utf8.Valid(data) {
+		res.Invalid = &InvalidText{Message: res.Messages, Offset: invalidAt(data)}
+		return true
+	}
+	data, ok := r.keep(binary, data)
+	if !ok {
+		return false
+	}
+	if err := r.out.Message(format.In, binary && r.opts.Select == "", data); err != nil {
+		res.Output = err
+		return true
+	}
+	r.kept1()
+	return false
+}
+
+// streamAbove is the size from which a message is printed as it arrives
+// (when the output allows), so that its size does not cost memory. Smaller
+// messages are checked whole before any of them is printed.
+const streamAbove = 1 << 20
+
+// stream prints a message as it arrives, checking text as it goes.
+func (r *Reader) stream(res *Result, binary bool, rd io.Reader) (stop bool) {
+	cr := &checkedReader{r: rd, text: !binary}
+	n, readErr, writeErr := r.out.Stream(binary, cr)
+	r.bytes.Add(n)
+	var bad *utf8check.Error
+	switch {
+	case errors.As(readErr, &bad):
+		res.Invalid = &InvalidText{Message: res.Messages, Offset: int(bad.Offset)}
+		return true
+	case r.readFailed(res, readErr):
+		return true
+	case writeErr != nil:
+		res.Output = writeErr
+		return true
+	}
+	r.kept1()
+	return false
+}
+
+// readFailed records an error that cut a message short.
+func (r *Reader) readFailed(res *Result, err error) bool {
+	if err == nil {
+		return false
+	}
+	*res = r.ended(*res, err)
+	return true
+}
+
+// keep applies the filters and --select to a message.
+func (r *Reader) keep(binary bool, data []byte) ([]byte, bool) {
+	if len(r.opts.Filters) > 0 && (binary || !r.opts.Filters.Match(data)) {
+		return nil, false
+	}
+	if r.opts.Select == "" {
+		return data, true
+	}
+	if binary {
+		return nil, false
+	}
+	return Select(data, r.opts.Select)
+}
+
+// kept1 counts a kept message and signals when the count is reached.
+func (r *Reader) kept1() {
+	if int(r.kept.Add(1)) == r.opts.Count {
+		close(r.count)
+	}
+}
+
+// checkedReader checks text for UTF-8 as it is read.
+type checkedReader struct {
+	r    io.Reader
+	text bool
+	c    utf8check.Checker
+}
+
+func (c *checkedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if !c.text {
+		return n, err
+	}
+	if _, cerr := c.c.Write(p[:n]); cerr != nil {
+		return 0, cerr
+	}
+	if err == io.EOF {
+		if cerr := c.c.Close(); cerr != nil {
+			return 0, cerr
+		}
+	}
+	return n, err
 }
 
 // Drain reads and drops messages until the connection ends: after Run

@@ -88,8 +88,8 @@ func TestReaderPrintsMessages(t *testing.T) {
 	if errs.Len() != 0 {
 		t.Errorf("stderr = %q, want nothing", errs.String())
 	}
-	if res.Messages != 4 || r.Received() != 4 {
-		t.Errorf("Messages = %d, Received() = %d; want 4", res.Messages, r.Received())
+	if n, _ := r.Received(); res.Messages != 4 || n != 4 || r.Kept() != 4 {
+		t.Errorf("Messages = %d, Received() = %d, Kept() = %d; want 4", res.Messages, n, r.Kept())
 	}
 	checkClose(t, res.Frame, &CloseFrame{HasCode: true, Code: 1000, Reason: []byte("bye")})
 	var ce *websocket.CloseError
@@ -167,7 +167,7 @@ func TestReaderCountFires(t *testing.T) {
 	case <-time.After(failsafe):
 		t.Fatal("CountReached never fired")
 	}
-	if n := r.Received(); n != 2 {
+	if n, _ := r.Received(); n != 2 {
 		t.Errorf("Received() = %d, want 2", n)
 	}
 	// The client starts the close; the server echoes it and Run ends.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -18,6 +19,18 @@ type Message struct {
 	Binary bool
 	Pos    string   // where it came from, for errors: "line 3"
 	Cmd    *Command // set for slash commands typed at the prompt
+	// File, when set, is streamed from disk instead of Data (large @FILE
+	// messages); Size is its length.
+	File string
+	Size int64
+}
+
+// Len is the message's payload size.
+func (m Message) Len() int64 {
+	if m.File != "" {
+		return m.Size
+	}
+	return int64(len(m.Data))
 }
 
 // Source yields messages in order. Next returns io.EOF at the end of input.
@@ -39,18 +52,36 @@ type InputError struct {
 func (e *InputError) Error() string { return e.Pos + ": " + e.Msg }
 
 // Lines reads one message per line: "\n" or "\r\n" ends a line, blank lines
-// are skipped, and a line may be of any length.
+// are skipped, and a line may be of any length. With another delimiter (NUL
+// for --null) it reads records the same way, without the "\r" rule.
 type Lines struct {
-	r      *bufio.Reader
-	buf    []byte
-	line   int
-	binary bool
+	r     *bufio.Reader
+	buf   []byte
+	line  int
+	delim byte
+	unit  string // "line" or "record", for positions
+	check Check
+}
+
+// Check says how text is checked before it is sent.
+type Check struct {
+	Binary bool // binary frames: no check
+	JSON   bool // every message must be JSON
 }
 
 // NewLines reads lines from r; binary sends them as binary frames and skips
 // the UTF-8 check.
 func NewLines(r io.Reader, binary bool) *Lines {
-	return &Lines{r: bufio.NewReaderSize(r, 64<<10), binary: binary}
+	return NewRecords(r, '\n', Check{Binary: binary})
+}
+
+// NewRecords reads records ended by delim ('\n' for lines, 0 for --null).
+func NewRecords(r io.Reader, delim byte, c Check) *Lines {
+	unit := "line"
+	if delim != '\n' {
+		unit = "record"
+	}
+	return &Lines{r: bufio.NewReaderSize(r, 64<<10), delim: delim, unit: unit, check: c}
 }
 
 // Next returns the next non-blank line. Its Data is valid until the next call.
@@ -63,13 +94,8 @@ func (l *Lines) Next() (Message, error) {
 			}
 			continue
 		}
-		m := Message{Data: data, Binary: l.binary, Pos: fmt.Sprintf("line %d", l.line)}
-		if !l.binary {
-			if err := CheckUTF8(m); err != nil {
-				return Message{}, err
-			}
-		}
-		return m, nil
+		m := Message{Data: data, Binary: l.check.Binary, Pos: l.unit + " " + strconv.Itoa(l.line)}
+		return m, l.check.Message(m)
 	}
 }
 
@@ -77,26 +103,34 @@ func (l *Lines) Next() (Message, error) {
 // last unterminated line comes with a nil error, then io.EOF.
 func (l *Lines) readLine() ([]byte, error) {
 	l.line++
-	chunk, err := l.r.ReadSlice('\n')
+	chunk, err := l.r.ReadSlice(l.delim)
 	if err == nil || (err == io.EOF && len(chunk) > 0) {
-		return trimEOL(chunk), nil
+		return l.trim(chunk), nil
 	}
 	if !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, err
 	}
 	l.buf = append(l.buf[:0], chunk...)
 	for {
-		chunk, err = l.r.ReadSlice('\n')
+		chunk, err = l.r.ReadSlice(l.delim)
 		l.buf = append(l.buf, chunk...)
 		switch {
 		case errors.Is(err, bufio.ErrBufferFull):
 			continue
 		case err == nil || err == io.EOF:
-			return trimEOL(l.buf), nil
+			return l.trim(l.buf), nil
 		default:
 			return nil, err
 		}
 	}
+}
+
+// trim drops the delimiter (and for lines a "\r" before it).
+func (l *Lines) trim(b []byte) []byte {
+	if l.delim != '\n' {
+		return bytes.TrimSuffix(b, []byte{l.delim})
+	}
+	return trimEOL(b)
 }
 
 // trimEOL drops a final "\n" or "\r\n"; a lone "\r" is data.
@@ -110,7 +144,7 @@ func trimEOL(b []byte) []byte {
 // Ready reports whether a whole line is already buffered.
 func (l *Lines) Ready() bool {
 	b, _ := l.r.Peek(l.r.Buffered())
-	return bytes.IndexByte(b, '\n') >= 0
+	return bytes.IndexByte(b, l.delim) >= 0
 }
 
 // Pending counts the non-blank lines already buffered.
@@ -118,11 +152,11 @@ func (l *Lines) Pending() int {
 	b, _ := l.r.Peek(l.r.Buffered())
 	n := 0
 	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
+		i := bytes.IndexByte(b, l.delim)
 		if i < 0 {
 			break // a partial line: the rest has not been read yet
 		}
-		if len(trimEOL(b[:i+1])) > 0 {
+		if len(l.trim(b[:i+1])) > 0 {
 			n++
 		}
 		b = b[i+1:]

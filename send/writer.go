@@ -3,7 +3,9 @@ package send
 import (
 	"errors"
 	"io"
+	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gorilla/websocket"
 )
@@ -16,6 +18,9 @@ type Writer struct {
 	// Command runs an interactive command; returning true ends Run. It runs
 	// on the writer's goroutine, so a ping it sends keeps its place in line.
 	Command func(c *Command) bool
+
+	sent  atomic.Int64 // messages written
+	bytes atomic.Int64 // their payload bytes
 
 	mu      sync.Mutex
 	stopped bool
@@ -82,15 +87,43 @@ func (w *Writer) write(m Message, r *Result) error {
 	if m.Binary {
 		typ = websocket.BinaryMessage
 	}
-	if err := w.conn.WriteMessage(typ, m.Data); err != nil {
+	if m.File != "" {
+		if err := w.stream(typ, m.File); err != nil {
+			return err
+		}
+	} else if err := w.conn.WriteMessage(typ, m.Data); err != nil {
 		return err
 	}
 	r.Messages++
-	r.Bytes += int64(len(m.Data))
+	r.Bytes += m.Len()
+	w.sent.Add(1)
+	w.bytes.Add(m.Len())
 	if w.Sent != nil {
 		w.Sent(m)
 	}
 	return nil
+}
+
+// Written is how many messages, and their bytes, have been written so far.
+func (w *Writer) Written() (messages int, bytes int64) {
+	return int(w.sent.Load()), w.bytes.Load()
+}
+
+// stream sends a file as one message without reading it into memory.
+func (w *Writer) stream(typ int, file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	mw, err := w.conn.NextWriter(typ)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(mw, f); err != nil {
+		return err
+	}
+	return mw.Close()
 }
 
 func (w *Writer) command(c *Command, r *Result) error {

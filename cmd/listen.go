@@ -1,0 +1,69 @@
+package cmd
+
+import (
+	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/listen"
+	"github.com/wsx-cli/wsx/send"
+)
+
+func listenCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "listen",
+		Usage:     "print incoming messages (never reads stdin)",
+		ArgsUsage: "URL",
+		Description: "Prints incoming messages until --count N are kept, --idle-timeout passes with\n" +
+			"no message (a normal end), --timeout passes (exit 6), the server closes, or Ctrl-C.\n" +
+			"--send messages go first (subscriptions); --filter and --select pick from JSON messages.",
+		Flags: concat(dialFlags(), sessionFlags(), outputFlags(), []cli.Flag{
+			&cli.StringSliceFlag{Name: "send", Usage: "send `MSG` first (repeatable; @FILE sends a file)"},
+			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Usage: "stop after `N` kept messages"},
+			&cli.StringFlag{Name: "idle-timeout", Usage: "stop after `DUR` with no message (a normal end)"},
+			&cli.StringSliceFlag{Name: "filter", Usage: "keep JSON messages where `EXPR` holds: PATH, PATH==V, PATH!=V, PATH>N, PATH>=N, PATH<N, PATH<=N, PATH=~REGEX (repeatable: all must hold)"},
+			&cli.StringFlag{Name: "select", Usage: "print only the value at gjson `PATH` (strings unquoted)"},
+		}),
+		Action: func(c *cli.Context) error { return runListen(c, env) },
+	}
+}
+
+func runListen(c *cli.Context, env *Env) error {
+	rawURL, err := oneURL(c)
+	if err != nil {
+		return err
+	}
+	dc, err := readDialConfig(c, env, rawURL)
+	if err != nil {
+		return err
+	}
+	sc, err := readSessionConfig(c)
+	if err != nil {
+		return err
+	}
+	if sc.count = c.Int("count"); sc.count < 0 {
+		return usageError("invalid --count %d: must not be negative", sc.count)
+	}
+	if sc.idle, err = parseDuration("idle-timeout", c.String("idle-timeout")); err != nil {
+		return err
+	}
+	for _, expr := range c.StringSlice("filter") {
+		f, err := listen.ParseFilter(expr)
+		if err != nil {
+			return usageError("%v", err).hint("a filter is a gjson path, optionally with ==, !=, >, >=, <, <= or =~ and a value")
+		}
+		sc.filters = append(sc.filters, f)
+	}
+	sc.selectPath, sc.keepOpen = c.String("select"), true
+	for _, m := range c.StringSlice("send") {
+		if m == "@-" {
+			return usageError("--send @-: listen never reads stdin").hint("use 'wsx send' to send stdin")
+		}
+	}
+	src, err := send.NewArgs(c.StringSlice("send"), nil, send.Check{}, 1)
+	if err != nil {
+		return usageError("--send: %v", err)
+	}
+	out, err := newPrinter(c, env, "")
+	if err != nil {
+		return err
+	}
+	return connectAndRun(env, dc, sc, out, src)
+}

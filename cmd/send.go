@@ -1,0 +1,92 @@
+package cmd
+
+import (
+	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/send"
+)
+
+func sendCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "send",
+		Usage:     "send messages, print the replies, close cleanly",
+		ArgsUsage: "URL [MESSAGE...]",
+		Description: "Each MESSAGE argument is one message (@FILE: a file's contents, @-: all of stdin).\n" +
+			"With no MESSAGE, stdin is read: one message a line (--null: NUL-separated; --whole: all of it).\n" +
+			"Replies are printed; --count waits for N of them, --wait lingers. Then wsx closes cleanly.",
+		Flags: concat(dialFlags(), sessionFlags(), outputFlags(), []cli.Flag{
+			&cli.BoolFlag{Name: "null", Aliases: []string{"0"}, Usage: "stdin messages are separated by NUL bytes (so they may hold newlines)"},
+			&cli.BoolFlag{Name: "whole", Usage: "all of stdin is one message"},
+			&cli.BoolFlag{Name: "binary", Aliases: []string{"b"}, Usage: "send binary frames (no UTF-8 check)"},
+			&cli.BoolFlag{Name: "json", Usage: "refuse a message that is not JSON"},
+			&cli.IntFlag{Name: "repeat", Value: 1, Usage: "send the message arguments `N` times"},
+			&cli.StringFlag{Name: "interval", Usage: "wait `DUR` between messages"},
+			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Usage: "wait for `N` replies, then close"},
+			&cli.StringFlag{Name: "wait", Usage: "keep receiving for `DUR` after the last message is sent"},
+		}),
+		Action: func(c *cli.Context) error { return runSend(c, env) },
+	}
+}
+
+func runSend(c *cli.Context, env *Env) error {
+	if c.NArg() == 0 {
+		return usageError("missing URL").hint("wsx send URL [MESSAGE...]; 'wsx serve' starts a local server to try it on")
+	}
+	dc, err := readDialConfig(c, env, c.Args().First())
+	if err != nil {
+		return err
+	}
+	sc, err := readSessionConfig(c)
+	if err != nil {
+		return err
+	}
+	if err := sc.readGoal(c); err != nil {
+		return err
+	}
+	src, err := sendSource(c, env, c.Args().Tail())
+	if err != nil {
+		return err
+	}
+	out, err := newPrinter(c, env, "")
+	if err != nil {
+		return err
+	}
+	sc.summary, sc.sendAll = !c.Bool("quiet"), true
+	return connectAndRun(env, dc, sc, out, src)
+}
+
+// sendSource builds the messages to send from arguments or stdin.
+func sendSource(c *cli.Context, env *Env, args []string) (send.Source, error) {
+	check := send.Check{Binary: c.Bool("binary"), JSON: c.Bool("json")}
+	repeat := c.Int("repeat")
+	interval, err := parseDuration("interval", c.String("interval"))
+	if err != nil {
+		return nil, err
+	}
+	var src send.Source
+	switch {
+	case repeat < 1:
+		return nil, usageError("invalid --repeat %d: must be at least 1", repeat)
+	case c.Bool("null") && c.Bool("whole"):
+		return nil, usageError("--null and --whole cannot be used together")
+	case len(args) > 0 && (c.Bool("null") || c.Bool("whole")):
+		return nil, usageError("--null and --whole frame stdin; they do not apply to message arguments").hint("use @- to send all of stdin as one message")
+	case len(args) > 0:
+		a, err := send.NewArgs(args, env.Stdin, check, repeat)
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		src = a
+	case repeat > 1:
+		return nil, usageError("--repeat repeats message arguments; stdin is sent once")
+	case c.Bool("whole"):
+		src = send.NewWhole(env.Stdin, check)
+	case c.Bool("null"):
+		src = send.NewRecords(env.Stdin, 0, check)
+	default:
+		src = send.NewRecords(env.Stdin, '\n', check)
+	}
+	if interval > 0 {
+		src = &send.Paced{Source: src, Interval: interval}
+	}
+	return src, nil
+}

@@ -1,0 +1,136 @@
+package send
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// streamAbove is the size from which a @FILE message is streamed from disk
+// instead of read into memory.
+const streamAbove = 1 << 20
+
+// Args yields one message per command-line argument, in order: text as it
+// is, @FILE for a file's contents, @- for all of stdin. The whole list is
+// sent Repeat times.
+type Args struct {
+	msgs   []Message
+	repeat int
+	i      int
+}
+
+// NewArgs reads and checks every argument before anything is sent, so that
+// a bad one stops the run before it connects. stdin is read for @-.
+func NewArgs(args []string, stdin io.Reader, c Check, repeat int) (*Args, error) {
+	a := &Args{repeat: max(repeat, 1)}
+	for i, arg := range args {
+		m, err := argMessage(arg, fmt.Sprintf("argument %d", i+1), stdin, c)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.Message(m); err != nil {
+			return nil, err
+		}
+		a.msgs = append(a.msgs, m)
+	}
+	return a, nil
+}
+
+func argMessage(arg, pos string, stdin io.Reader, c Check) (Message, error) {
+	m := Message{Binary: c.Binary, Pos: pos}
+	file, ok := strings.CutPrefix(arg, "@")
+	switch {
+	case !ok:
+		m.Data = []byte(arg)
+	case file == "-":
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return m, &InputError{Pos: pos, Msg: "reading stdin: " + err.Error()}
+		}
+		m.Data, m.Pos = data, "stdin"
+	default:
+		st, err := os.Stat(file)
+		if err != nil || st.IsDir() {
+			if err == nil {
+				err = fmt.Errorf("%s is a directory", file)
+			}
+			return m, &InputError{Pos: pos, Msg: "cannot read " + arg + ": " + strings.TrimPrefix(err.Error(), "stat ")}
+		}
+		m.Pos = file
+		if st.Size() > streamAbove {
+			m.File, m.Size = file, st.Size()
+			return m, nil
+		}
+		if m.Data, err = os.ReadFile(file); err != nil {
+			return m, &InputError{Pos: pos, Msg: "cannot read " + arg + ": " + err.Error()}
+		}
+	}
+	return m, nil
+}
+
+// Next returns the next message, going round the list Repeat times.
+func (a *Args) Next() (Message, error) {
+	if a.i == len(a.msgs)*a.repeat {
+		return Message{}, io.EOF
+	}
+	m := a.msgs[a.i%len(a.msgs)]
+	a.i++
+	return m, nil
+}
+
+// Pending counts the messages not yet sent: all of them are in hand.
+func (a *Args) Pending() int { return len(a.msgs)*a.repeat - a.i }
+
+// Ready is true while messages remain.
+func (a *Args) Ready() bool { return a.Pending() > 0 }
+
+// Whole yields all of stdin as one message (--whole).
+type Whole struct {
+	r    io.Reader
+	c    Check
+	done bool
+}
+
+// NewWhole reads r whole when Next is first called.
+func NewWhole(r io.Reader, c Check) *Whole { return &Whole{r: r, c: c} }
+
+// Next returns stdin as one message, then io.EOF.
+func (w *Whole) Next() (Message, error) {
+	if w.done {
+		return Message{}, io.EOF
+	}
+	w.done = true
+	data, err := io.ReadAll(w.r)
+	if err != nil {
+		return Message{}, err
+	}
+	m := Message{Data: data, Binary: w.c.Binary, Pos: "stdin"}
+	return m, w.c.Message(m)
+}
+
+// Pending is zero: nothing is held between calls.
+func (w *Whole) Pending() int { return 0 }
+
+// Ready is false: the input must still be read.
+func (w *Whole) Ready() bool { return false }
+
+// Paced waits Interval between messages (--interval).
+type Paced struct {
+	Source
+	Interval time.Duration
+	started  bool
+}
+
+// Next waits the interval, then returns the next message.
+func (p *Paced) Next() (Message, error) {
+	if p.started {
+		time.Sleep(p.Interval)
+	}
+	p.started = true
+	return p.Source.Next()
+}
+
+// Ready is false: the next message waits for its time.
+func (p *Paced) Ready() bool { return false }

@@ -1,0 +1,98 @@
+package send
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/wsx-cli/wsx/internal/utf8check"
+)
+
+// Message checks m before it is sent: text must be UTF-8, and with JSON
+// every message must be one JSON value. A file is read through once.
+func (c Check) Message(m Message) error {
+	if m.File != "" {
+		return c.file(m)
+	}
+	if !c.Binary {
+		if err := CheckUTF8(m); err != nil {
+			return err
+		}
+	}
+	if c.JSON && !json.Valid(m.Data) {
+		var v json.RawMessage
+		return &InputError{Pos: m.Pos, Msg: "not JSON: " + jsonError(json.Unmarshal(m.Data, &v))}
+	}
+	return nil
+}
+
+// file checks a message that will be streamed from disk, without holding it.
+func (c Check) file(m Message) error {
+	f, err := os.Open(m.File)
+	if err != nil {
+		return &InputError{Pos: m.Pos, Msg: err.Error()}
+	}
+	defer f.Close()
+	if !c.Binary {
+		var u utf8check.Checker
+		if _, err := io.Copy(&u, f); err != nil || u.Close() != nil {
+			if err == nil {
+				err = u.Close()
+			}
+			return &InputError{Pos: m.Pos, Msg: err.Error()}
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return &InputError{Pos: m.Pos, Msg: err.Error()}
+		}
+	}
+	if c.JSON {
+		if err := oneJSONValue(f); err != nil {
+			return &InputError{Pos: m.Pos, Msg: "not JSON: " + err.Error()}
+		}
+	}
+	return nil
+}
+
+// oneJSONValue checks that r holds exactly one JSON value, token by token.
+func oneJSONValue(r io.Reader) error {
+	dec := json.NewDecoder(r)
+	depth, values := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			if values == 0 {
+				return errors.New("empty")
+			}
+			return nil
+		}
+		if err != nil {
+			return errors.New(jsonError(err))
+		}
+		if values > 0 && depth == 0 {
+			return fmt.Errorf("more than one JSON value (the second starts near byte %d)", dec.InputOffset())
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			values++
+		}
+	}
+}
+
+// jsonError words a JSON error with its byte offset.
+func jsonError(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v (byte %d)", se, se.Offset)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "unexpected end of JSON input"
+	}
+	return err.Error()
+}
