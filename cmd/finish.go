@@ -43,13 +43,14 @@ func (r *run) finish(end error) error {
 		return r.fail(end)
 	}
 	c := format.Close{By: "client", Code: code, HasCode: true, Reason: []byte(reason)}
-	if f := res.Frame; f != nil {
+	f := res.Frame
+	if f != nil {
 		c.Echo, c.EchoCode = true, closecodes.Code(f.Code)
 		if !f.HasCode {
 			c.EchoCode = closecodes.NoStatusReceived
 		}
 	}
-	r.out.Closed(c, false)
+	r.out.Closed(c, f == nil) // a missing echo is a warning: it shows even with -q
 	return r.fail(end)
 }
 

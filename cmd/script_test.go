@@ -52,6 +52,7 @@ func TestScripts(t *testing.T) {
 			"waitconn": cmdWaitConn,
 			"waitlog":  cmdWaitLog,
 			"mkline":   cmdMkline,
+			"mklines":  cmdMklines,
 			"exits":    cmdExits,
 		},
 		RequireExplicitExec: true,
@@ -197,4 +198,24 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("exit status %d, want %d", got, want)
 	}
+}
+
+// cmdMklines writes a file of N numbered lines of SIZE bytes each:
+// `mklines N SIZE FILE`. Each line starts with its number, so order shows.
+func cmdMklines(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: mklines N SIZE FILE")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	size, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	var buf bytes.Buffer
+	for i := 1; i <= n; i++ {
+		line := []byte(strconv.Itoa(i) + " ")
+		buf.Write(line)
+		buf.Write(bytes.Repeat([]byte("x"), max(size-len(line), 0)))
+		buf.WriteByte('\n')
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), buf.Bytes(), 0o644))
 }

@@ -74,6 +74,11 @@ func TestMissingCloseEcho(t *testing.T) {
 	if !strings.Contains(r.stderr.String(), "closed by client: 1000 (normal closure); no close echo from server") {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
+	// It is a warning: -q does not hide it.
+	r = runWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "-q", "--close-timeout", "100ms", url)
+	if r.code != 0 || r.stderr.String() != "closed by client: 1000 (normal closure); no close echo from server\n" {
+		t.Errorf("-q: exit %d; stderr:\n%s", r.code, r.stderr)
+	}
 }
 
 // When the server closes while wsx still holds input, the close line says

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"io"
 	"sync"
 
 	"github.com/gorilla/websocket"
@@ -40,12 +41,12 @@ func (c *conn) run() {
 		return
 	}
 	for {
-		kind, data, err := c.ws.ReadMessage()
+		kind, data, size, err := c.read()
 		if err != nil {
 			c.readFailed(err)
 			return
 		}
-		c.received(kind, data)
+		c.received(kind, data, size)
 		if !c.closeSent {
 			c.respond(kind, data)
 		}
@@ -68,10 +69,38 @@ func (c *conn) greet() {
 	}
 }
 
+// sinkKeep is how much of each message a sink keeps: enough for the order
+// check of numbered lines, so that huge messages cost no memory.
+const sinkKeep = 64
+
+// read returns the next data message and its size. A sink keeps only the
+// start of each message and counts the rest.
+func (c *conn) read() (kind int, data []byte, size int64, err error) {
+	if c.s.opts.Mode != Sink {
+		kind, data, err = c.ws.ReadMessage()
+		return kind, data, int64(len(data)), err
+	}
+	kind, r, err := c.ws.NextReader()
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	head := make([]byte, sinkKeep+1)
+	n, err := io.ReadFull(r, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return 0, nil, 0, err
+	}
+	rest, err := io.Copy(io.Discard, r)
+	size = int64(n) + rest
+	if n > sinkKeep {
+		n = 0 // too long to be a numbered line: no order check
+	}
+	return kind, head[:n], size, err
+}
+
 // received counts a data message.
-func (c *conn) received(kind int, data []byte) {
+func (c *conn) received(kind int, data []byte, size int64) {
 	c.stats.Messages++
-	c.stats.Bytes += int64(len(data))
+	c.stats.Bytes += size
 	if kind == websocket.TextMessage {
 		c.order.see(string(data))
 		c.stats.InOrder = !c.order.broken
