@@ -65,6 +65,7 @@ func newApp(env *Env) *cli.App {
 			connectCommand(env),
 			sendCommand(env),
 			listenCommand(env),
+			probeCommand(env),
 			serveCommand(env),
 			codesCommand(env),
 		},

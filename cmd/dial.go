@@ -109,9 +109,22 @@ type session struct {
 	timings   timings
 }
 
+// attempt is what a dial saw, whether or not it succeeded: probe reports it.
+type attempt struct {
+	status  string // the HTTP status line's code and text, "" when none came
+	code    int
+	timings timings
+}
+
 // dial connects, upgrades and checks the handshake. Its errors carry exit
 // statuses 3 (could not connect) or 4 (upgrade refused).
 func dial(ctx context.Context, d *dialConfig, out *format.Printer) (*session, error) {
+	s, _, err := dialAttempt(ctx, d, out)
+	return s, err
+}
+
+// dialAttempt is dial, also returning what the attempt saw.
+func dialAttempt(ctx context.Context, d *dialConfig, out *format.Printer) (*session, attempt, error) {
 	if d.target.url.Scheme == "ws" && d.sendsCredentials() && !isLoopback(d.target.url.Hostname()) {
 		out.Warn("credentials are sent in clear text over ws:// to %s; use wss://", d.target.url.Hostname())
 	}
@@ -133,14 +146,16 @@ func dial(ctx context.Context, d *dialConfig, out *format.Printer) (*session, er
 	}
 	ws, resp, err := wd.DialContext(ctx, d.target.url.String(), d.header)
 	nd.timings.upgrade = time.Since(nd.start)
+	a := attempt{timings: nd.timings}
 	if nd.tap != nil {
 		d.showRequest(out, nd.tap.Request())
 	}
 	if resp != nil {
+		a.status, a.code = resp.Status, resp.StatusCode
 		showResponse(out, resp, d.showSecrets)
 	}
 	if err != nil {
-		return nil, dialError(err, resp, nd, d)
+		return nil, a, dialError(err, resp, nd, d)
 	}
 	s := &session{ws: ws, tap: nd.tap, timings: nd.timings}
 	s.handshake = format.Handshake{
@@ -153,12 +168,12 @@ func dial(ctx context.Context, d *dialConfig, out *format.Printer) (*session, er
 	}
 	if err := checkSubprotocol(s, d, out); err != nil {
 		ws.NetConn().Close()
-		return nil, err
+		return nil, a, err
 	}
 	if d.maxSize > 0 {
 		ws.SetReadLimit(d.maxSize)
 	}
-	return s, nil
+	return s, a, nil
 }
 
 // checkSubprotocol applies RFC 6455 §4.1: a protocol the client never

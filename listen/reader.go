@@ -25,6 +25,10 @@ type Options struct {
 	Filters Filters
 	// Select prints only the value at this gjson path; "" prints messages whole.
 	Select string
+	// OnMessage, when set, receives each kept message instead of the printer.
+	OnMessage func(binary bool, data []byte)
+	// OnPong, when set, is told of each pong and its round trip.
+	OnPong func(data string, rtt time.Duration)
 }
 
 // Reader is the single goroutine that reads from a connection.
@@ -122,7 +126,7 @@ func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
 		return r.readFailed(res, err)
 	}
 	whole := rd
-	if r.out.Streamable(binary) && len(r.opts.Filters) == 0 && r.opts.Select == "" {
+	if r.out.Streamable(binary) && len(r.opts.Filters) == 0 && r.opts.Select == "" && r.opts.OnMessage == nil {
 		whole = io.LimitReader(rd, streamAbove+1)
 	}
 	data, err := io.ReadAll(whole)
@@ -139,6 +143,11 @@ func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
 	}
 	data, ok := r.keep(binary, data)
 	if !ok {
+		return false
+	}
+	if r.opts.OnMessage != nil {
+		r.opts.OnMessage(binary, data)
+		r.kept1()
 		return false
 	}
 	if err := r.out.Message(format.In, binary && r.opts.Select == "", data); err != nil {
@@ -262,6 +271,9 @@ func (r *Reader) ping(data string) error {
 
 func (r *Reader) pong(data string) error {
 	rtt := r.pings.rtt(data)
+	if r.opts.OnPong != nil {
+		r.opts.OnPong(data, rtt)
+	}
 	if r.opts.ShowPongs && r.out.Mode() != format.JSONL {
 		r.out.Status("< pong %q (rtt %v)", data, rtt.Round(time.Microsecond))
 		return nil

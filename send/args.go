@@ -80,6 +80,9 @@ func (a *Args) Next() (Message, error) {
 	return m, nil
 }
 
+// Rewind starts the list again, for a command that sends it more than once.
+func (a *Args) Rewind() { a.i = 0 }
+
 // Pending counts the messages not yet sent: all of them are in hand.
 func (a *Args) Pending() int { return len(a.msgs)*a.repeat - a.i }
 
