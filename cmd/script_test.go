@@ -63,27 +63,34 @@ func TestScripts(t *testing.T) {
 var servers sync.Map
 
 // cmdServe starts a serve.Server in the test process: `wsserve [as=NAME]
-// [wsx serve flags]`. It sets $NAME (default URL) to its ws:// URL, $NAME_HOST
-// to its host:port, and logs
-// to $WORK/NAME.log (serve.log for the default).
+// [wsx serve flags]`. It sets $NAME (default URL) to its ws:// URL (wss://
+// with --tls), $NAME_HOST to its host:port, and logs to $WORK/NAME.log
+// (serve.log for the default). --cert-out FILE writes the certificate, like
+// wsx serve, before the variables are set.
 func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! wsserve")
 	}
 	name, args := serverName(args)
-	for i, a := range args {
+	for i, a := range args { // the server runs in the test's directory
 		if file, ok := strings.CutPrefix(a, "@"); ok {
-			args[i] = "@" + ts.MkAbs(file) // the server runs in the test's directory
+			args[i] = "@" + ts.MkAbs(file)
+		}
+		if file, ok := strings.CutPrefix(a, "--cert-out="); ok {
+			args[i] = "--cert-out=" + ts.MkAbs(file)
+		}
+		if a == "--cert-out" && i+1 < len(args) {
+			args[i+1] = ts.MkAbs(args[i+1])
 		}
 	}
-	var opts serve.Options
+	var opts serveConfig
 	app := &cli.App{
 		Flags:                     serveFlags(),
 		HideHelp:                  true, // cli.HelpFlag is shared: parallel scripts would race on it
 		DisableSliceFlagSeparator: true,
 		ExitErrHandler:            func(*cli.Context, error) {},
 		Action: func(c *cli.Context) (err error) {
-			opts, _, err = serveOptions(c)
+			opts, err = serveOptions(c)
 			return err
 		},
 	}
@@ -97,16 +104,20 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	log, err := os.Create(ts.MkAbs(logName))
 	ts.Check(err)
 	opts.Log = log
-	srv := serve.New(opts)
-	url, err := srv.Listen("127.0.0.1:0")
-	ts.Check(err)
-	ts.Setenv(name, url)
-	ts.Setenv(name+"_HOST", strings.TrimSuffix(strings.TrimPrefix(url, "ws://"), "/"))
-	servers.Store(ts.Getenv("WORK")+"/"+name, srv)
+	srv := serve.New(opts.Options)
 	ts.Defer(func() {
 		srv.Close()
 		log.Close()
 	})
+	url, err := srv.Listen("127.0.0.1:0")
+	ts.Check(err)
+	if opts.certOut != "" {
+		ts.Check(writeFileAtomic(opts.certOut, srv.CertificatePEM()))
+	}
+	ts.Setenv(name, url)
+	_, host, _ := strings.Cut(strings.TrimSuffix(url, "/"), "://")
+	ts.Setenv(name+"_HOST", host)
+	servers.Store(ts.Getenv("WORK")+"/"+name, srv)
 }
 
 // cmdWaitConn waits until N connections of a server have ended and logged:

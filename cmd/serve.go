@@ -2,8 +2,11 @@ package cmd
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -25,6 +28,8 @@ func serveFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-close-echo", Usage: "never answer a client's close frame"},
 		&cli.IntFlag{Name: "reject", Usage: "refuse every upgrade with HTTP `STATUS`"},
 		&cli.StringFlag{Name: "max-size", Usage: "largest message accepted, in `BYTES`"},
+		&cli.BoolFlag{Name: "tls", Usage: "serve wss:// with a throwaway self-signed certificate"},
+		&cli.StringFlag{Name: "cert-out", Usage: "write the certificate (PEM) to `FILE`, for clients' --cacert"},
 	}
 }
 
@@ -40,8 +45,15 @@ func serveCommand(env *Env) *cli.Command {
 	}
 }
 
+// serveConfig is what serve's flags and address ask for.
+type serveConfig struct {
+	serve.Options
+	addr    string
+	certOut string // --cert-out: where to write the certificate; "" for nowhere
+}
+
 // serveOptions reads serve's flags and address.
-func serveOptions(c *cli.Context) (serve.Options, string, error) {
+func serveOptions(c *cli.Context) (serveConfig, error) {
 	o := serve.Options{
 		Mode:          serve.Mode(c.String("mode")),
 		Protocols:     splitList(c.StringSlice("protocol")),
@@ -50,39 +62,44 @@ func serveOptions(c *cli.Context) (serve.Options, string, error) {
 		DropAfter:     c.Int("drop-after"),
 		NoCloseEcho:   c.Bool("no-close-echo"),
 		Reject:        c.Int("reject"),
+		TLS:           c.Bool("tls"),
 	}
 	switch o.Mode {
 	case serve.Echo, serve.Broadcast, serve.Sink:
 	default:
-		return o, "", usageError("invalid --mode %q: want echo, broadcast or sink", o.Mode)
+		return serveConfig{}, usageError("invalid --mode %q: want echo, broadcast or sink", o.Mode)
 	}
 	if o.Reject != 0 && (o.Reject < 100 || o.Reject > 599 || o.Reject == 101) {
-		return o, "", usageError("invalid --reject %d: want an HTTP status 100-599 other than 101", o.Reject)
+		return serveConfig{}, usageError("invalid --reject %d: want an HTTP status 100-599 other than 101", o.Reject)
+	}
+	certOut := c.String("cert-out")
+	if certOut != "" && !o.TLS {
+		return serveConfig{}, usageError("--cert-out needs --tls")
 	}
 	if err := readServeCloseCode(c.String("close-code"), &o); err != nil {
-		return o, "", err
+		return serveConfig{}, err
 	}
 	reason, err := messageArg(c.String("close-reason"))
 	if err != nil {
-		return o, "", err
+		return serveConfig{}, err
 	}
 	o.CloseReason = string(reason)
 	if s := c.String("max-size"); s != "" {
 		if o.MaxSize, err = parseSize("max-size", s); err != nil {
-			return o, "", err
+			return serveConfig{}, err
 		}
 	}
 	for _, m := range c.StringSlice("send") {
 		data, err := messageArg(m)
 		if err != nil {
-			return o, "", err
+			return serveConfig{}, err
 		}
 		o.Greet = append(o.Greet, serve.Message{Data: data, Binary: c.Bool("binary")})
 	}
 	if c.NArg() > 1 {
-		return o, "", usageError("serve takes one address, got %s", quoteArgs(c.Args().Slice()))
+		return serveConfig{}, usageError("serve takes one address, got %s", quoteArgs(c.Args().Slice()))
 	}
-	return o, c.Args().First(), nil
+	return serveConfig{Options: o, addr: c.Args().First(), certOut: certOut}, nil
 }
 
 // readServeCloseCode takes any code, even invalid ones, or "none" for an
@@ -114,19 +131,25 @@ func messageArg(arg string) ([]byte, error) {
 }
 
 func runServe(c *cli.Context, env *Env) error {
-	o, addr, err := serveOptions(c)
+	cfg, err := serveOptions(c)
 	if err != nil {
 		return err
 	}
-	o.Log = env.Stderr
-	srv := serve.New(o)
-	url, err := srv.Listen(addr)
+	cfg.Log = env.Stderr
+	srv := serve.New(cfg.Options)
+	url, err := srv.Listen(cfg.addr)
 	if err != nil {
 		return errorf(ExitError, "cannot listen: %v", err)
 	}
 	defer srv.Close()
+	if cfg.certOut != "" {
+		if err := writeFileAtomic(cfg.certOut, srv.CertificatePEM()); err != nil {
+			return usageError("cannot write --cert-out: %v", err)
+		}
+		fmt.Fprintf(env.Stderr, "certificate written to %s\n", cfg.certOut)
+	}
 	fmt.Fprintln(env.Stdout, url)
-	fmt.Fprintf(env.Stderr, "serving %s on %s (Ctrl-C stops)\n", o.Mode, url)
+	fmt.Fprintf(env.Stderr, "serving %s on %s (Ctrl-C stops)\n", cfg.Mode, url)
 	go relayStdin(env, srv, c.Bool("binary"))
 	sig := <-env.Signals
 	return interrupted(sig)
@@ -141,4 +164,46 @@ func relayStdin(env *Env, srv *serve.Server, binary bool) {
 			srv.Broadcast(serve.Message{Data: append([]byte(nil), line...), Binary: binary})
 		}
 	}
+}
+
+// writeFileAtomic writes data to a temporary file next to name and renames it into
+// place, so that name is never half-written. Its errors name the file asked for,
+// not the temporary one.
+func writeFileAtomic(name string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.tmp")
+	if err != nil {
+		return fileError("open", name, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return fileError("write", name, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes it 0600; this is no secret
+		return fileError("write", name, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fileError("write", name, err)
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return fileError("rename", name, err)
+	}
+	return nil
+}
+
+// fileError is err's cause as an error about op on name.
+func fileError(op, name string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	}
+	return &fs.PathError{Op: op, Path: name, Err: err}
 }

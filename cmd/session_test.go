@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -88,7 +89,7 @@ func TestMissingCloseEcho(t *testing.T) {
 // the middle of writing it.
 func TestServerCloseCountsUnsent(t *testing.T) {
 	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
 		if err != nil {
 			return
@@ -99,6 +100,10 @@ func TestServerCloseCountsUnsent(t *testing.T) {
 		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4001, "go away"), time.Now().Add(time.Second))
 		<-release
 	}))
+	// A small receive buffer: the kernel may otherwise take in the whole
+	// message (Linux grows it up to tcp_rmem's maximum, 32 MiB here).
+	srv.Listener = smallBufferListener{srv.Listener}
+	srv.Start()
 	defer srv.Close()
 	defer close(release)
 	input := "first\n" + strings.Repeat("x", 32<<20) + "\nthird\n"
@@ -109,4 +114,15 @@ func TestServerCloseCountsUnsent(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^closed by server: 4001 \(private use\) "go away"; 2 messages not sent$`).MatchString(r.stderr.String()) {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
+}
+
+// smallBufferListener accepts connections with a 64 KiB receive buffer.
+type smallBufferListener struct{ net.Listener }
+
+func (l smallBufferListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetReadBuffer(64 << 10)
+	}
+	return c, err
 }

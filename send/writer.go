@@ -66,8 +66,9 @@ func (w *Writer) Run(src Source) (r Result) {
 			r.Unsent = 1 + src.Pending()
 			return r
 		}
+		// writing stays set until the next waiting: a failed write still has
+		// its message in hand until Run returns with the count.
 		err = w.write(m, &r)
-		w.end()
 		if err != nil {
 			r.Write = err
 			r.Unsent = 1 + src.Pending()
@@ -147,12 +148,6 @@ func (w *Writer) begin() bool {
 	defer w.mu.Unlock()
 	w.writing = !w.stopped
 	return !w.stopped
-}
-
-func (w *Writer) end() {
-	w.mu.Lock()
-	w.writing = false
-	w.mu.Unlock()
 }
 
 // Stop ends Run before its next message. It reports whether Run holds a

@@ -8,6 +8,7 @@
 package serve
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -59,6 +60,7 @@ type Options struct {
 	NoCloseEcho   bool      // never answer the client's close frame
 	Reject        int       // 0: accept; otherwise refuse every upgrade with this HTTP status
 	MaxSize       int64     // read limit per message; 0: none
+	TLS           bool      // serve wss:// with a throwaway self-signed certificate (CertificatePEM)
 	Log           io.Writer // one line per event; nil: discard
 }
 
@@ -72,11 +74,13 @@ const (
 // Server is a WebSocket test peer. Create it with New.
 type Server struct {
 	opts      Options
-	err       error         // invalid options: Listen returns it, ServeHTTP answers 500
+	err       error         // invalid options or no certificate: Listen returns it, ServeHTTP answers 500
 	closeWait time.Duration // tests shorten it
 	upgrader  websocket.Upgrader
 	srv       *http.Server
 	done      chan Stats
+	tls       *tls.Config // with Options.TLS: Listen serves wss
+	certPEM   []byte      // with Options.TLS: the certificate in use
 
 	logMu sync.Mutex
 	log   io.Writer
@@ -108,6 +112,9 @@ func New(o Options) *Server {
 	if s.log == nil {
 		s.log = io.Discard
 	}
+	if o.TLS && s.err == nil {
+		s.err = s.setupTLS(time.Now())
+	}
 	s.srv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -132,7 +139,7 @@ func validate(o Options) error {
 
 // Listen binds addr and serves in the background. An empty addr means 127.0.0.1:8765,
 // and an address with no host (":0", ":8765") binds loopback. It returns the ws:// URL
-// with a trailing slash.
+// (wss:// with Options.TLS) with a trailing slash.
 func (s *Server) Listen(addr string) (string, error) {
 	if s.err != nil {
 		return "", s.err
@@ -140,6 +147,10 @@ func (s *Server) Listen(addr string) (string, error) {
 	ln, err := net.Listen("tcp", listenAddr(addr))
 	if err != nil {
 		return "", err
+	}
+	scheme := "ws://"
+	if s.tls != nil {
+		ln, scheme = tls.NewListener(ln, s.tls), "wss://"
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -152,7 +163,7 @@ func (s *Server) Listen(addr string) (string, error) {
 		defer s.serving.Done()
 		s.srv.Serve(ln)
 	}()
-	return "ws://" + ln.Addr().String() + "/", nil
+	return scheme + ln.Addr().String() + "/", nil
 }
 
 // listenAddr fills in the defaults of Listen's address.
