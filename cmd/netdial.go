@@ -61,15 +61,20 @@ func (n *netDialer) dialTCP(ctx context.Context, addr string) (net.Conn, error) 
 		return c, err
 	}
 	host, port, _ := net.SplitHostPort(addr)
-	ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
-	n.timings.dns = time.Since(n.start)
-	if err != nil {
-		return nil, err
+	ips := []net.IPAddr{{IP: net.ParseIP(host)}}
+	if ips[0].IP == nil { // a name: resolve it, and time that
+		var err error
+		ips, err = net.DefaultResolver.LookupIPAddr(ctx, host)
+		n.timings.dns = time.Since(n.start)
+		if err != nil {
+			return nil, err
+		}
 	}
 	var d net.Dialer
 	var firstErr error
 	for _, ip := range ips {
-		c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(ip.String(), port))
+		n.timings.addr = net.JoinHostPort(ip.String(), port)
+		c, err := d.DialContext(ctx, "tcp", n.timings.addr)
 		if err == nil {
 			n.timings.tcp = time.Since(n.start)
 			n.timings.addr = c.RemoteAddr().String()

@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -53,23 +54,33 @@ func failedNames(res *probeResult) []string {
 }
 
 func (r *probeReporter) report(results []*probeResult) error {
-	if r.pc.junit != "" {
-		if err := writeAtomically(r.pc.junit, func(w io.Writer) error { return writeJUnit(w, results) }); err != nil {
-			return errorf(ExitError, "cannot write --junit: %v", err)
-		}
-	}
 	out := r.env.Stdout
 	switch {
 	case r.pc.format == "json" && len(results) == 1:
-		return writeJSON(out, probeJSON(results[0]))
+		writeJSON(out, probeJSON(results[0]))
 	case r.pc.format == "json":
-		return writeJSON(out, repeatJSON(results))
+		writeJSON(out, repeatJSON(results))
 	case len(results) == 1:
 		r.text(out, results[0])
 	default:
 		r.repeatText(out, results)
 	}
+	if r.pc.junit != "" {
+		if err := writeAtomically(r.pc.junit, func(w io.Writer) error { return writeJUnit(w, results) }); err != nil {
+			return errorf(ExitError, "cannot write --junit %s: %v", r.pc.junit, pathErr(err))
+		}
+	}
 	return nil
+}
+
+// pathErr drops the file name from an *os.PathError, which may be the
+// temporary file's.
+func pathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // text is the checklist of one probe.
@@ -108,6 +119,8 @@ func (r *probeReporter) checklist(w io.Writer, checks []check) {
 	switch {
 	case failed == 0 && len(checks) == 1:
 		fmt.Fprintln(w, "the check passed")
+	case len(checks) == 1:
+		fmt.Fprintln(w, "the check failed")
 	case failed == 0:
 		fmt.Fprintf(w, "all %d checks passed\n", len(checks))
 	default:

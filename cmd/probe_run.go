@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -82,7 +83,8 @@ func probeOnce(env *Env, dc *dialConfig, pc *probeConfig) *probeResult {
 	if !res.checkUpgrade(pc, s, err) {
 		return res
 	}
-	p := &prober{res: res, s: s, pc: pc, deadline: deadline, msgs: make(chan []byte, 64), pongs: make(chan time.Duration, 1)}
+	p := &prober{res: res, s: s, pc: pc, deadline: deadline,
+		msgs: make(chan []byte, 64), pongs: make(chan time.Duration, 1), expectsDone: make(chan struct{})}
 	defer s.ws.NetConn().Close()
 	p.run()
 	return res
@@ -124,15 +126,16 @@ func newTLSInfo(st *tls.ConnectionState) *tlsInfo {
 func (r *probeResult) checkUpgrade(pc *probeConfig, s *session, err error) bool {
 	want := pc.expectStatus
 	if want != 0 && want != 101 {
-		if s != nil {
+		if s != nil { // accepted, though a refusal was expected: close politely
+			s.ws.WriteControl(websocket.CloseMessage, send.Payload(1000, true, ""), time.Now().Add(time.Second))
 			s.ws.NetConn().Close()
 		}
-		passed := strings.HasPrefix(r.Status, fmt.Sprint(want))
-		detail := "HTTP " + r.Status
-		if r.Status == "" {
-			detail = errText(err)
+		if r.Status == "" { // no HTTP answer: no status can cover that
+			r.exit = exitStatus(err)
+			r.add("upgrade", false, "%s; expected HTTP %d", errText(err), want)
+			return false
 		}
-		r.add("upgrade", passed, "%s (expected %d)", detail, want)
+		r.add("upgrade", strings.HasPrefix(r.Status, fmt.Sprint(want)), "HTTP %s (expected %d)", r.Status, want)
 		return false
 	}
 	if err != nil {
@@ -172,13 +175,25 @@ type prober struct {
 	pongs    chan time.Duration
 	readDone chan listen.Result
 	ended    *listen.Result
+
+	expectsDone chan struct{}
 }
 
 func (p *prober) run() {
 	p.closer = send.NewCloser(p.s.ws, time.Until(p.deadline))
 	p.reader = listen.NewReader(p.s.ws, p.s.tap, format.New(io.Discard, io.Discard, format.Options{}), listen.Options{
-		OnMessage: func(_ bool, data []byte) { p.msgs <- data },
-		OnPong:    func(_ string, rtt time.Duration) { p.pongs <- rtt },
+		OnMessage: func(_ bool, data []byte) {
+			select { // replies wait for the --expect checks; once they are done, none is kept
+			case p.msgs <- data:
+			case <-p.expectsDone:
+			}
+		},
+		OnPong: func(_ string, rtt time.Duration) {
+			select {
+			case p.pongs <- rtt:
+			default:
+			}
+		},
 	})
 	p.s.ws.SetCloseHandler(func(code int, _ string) error {
 		if f := p.s.tap.CloseFrame(); f != nil {
@@ -191,6 +206,7 @@ func (p *prober) run() {
 	start := time.Now()
 	p.sendAll()
 	p.expectReplies(start)
+	close(p.expectsDone)
 	if p.pc.ping {
 		p.checkPing()
 	}
@@ -227,6 +243,9 @@ func (p *prober) expectReplies(start time.Time) {
 			data, ok := p.next()
 			if !ok {
 				p.res.add(name, false, "no reply matched %s %s (%s)", e.text, p.why(), p.gotText(seen))
+				for j := i + 1; j < len(p.pc.expects); j++ {
+					p.res.add(fmt.Sprintf("reply %d", j+1), false, "not checked: reply %d failed first", i+1)
+				}
 				return
 			}
 			if p.res.Timings.FirstReply == 0 {
@@ -312,6 +331,9 @@ func (p *prober) checkPing() {
 		return
 	}
 	if err := p.reader.Ping(nil); err != nil {
+		if errors.Is(err, websocket.ErrCloseSent) {
+			err = errors.New("the connection had ended")
+		}
 		p.res.add("ping", false, "%v", err)
 		return
 	}
@@ -348,6 +370,7 @@ func (p *prober) checkServerClose(want closecodes.Code) {
 	c := p.serverClose()
 	switch {
 	case c == nil:
+		p.res.Close = &probeClose{Code: closecodes.AbnormalClosure}
 		p.res.add("close code", false, "the connection dropped without a close frame (expected %s)", want)
 	default:
 		p.res.add("close code", c.Code == want, "%s (expected %s)", closeText(c), want)
@@ -368,6 +391,9 @@ func (p *prober) serverClose() *probeClose {
 }
 
 func closeText(c *probeClose) string {
+	if c.By == "" {
+		return "connection dropped: " + c.Code.String() + ", no close frame"
+	}
 	s := "closed by " + c.By + ": " + c.Code.String()
 	if c.Reason != "" {
 		s += fmt.Sprintf(" %q", c.Reason)
@@ -378,6 +404,9 @@ func closeText(c *probeClose) string {
 // checkClose completes the closing handshake: wsx closes with 1000 unless
 // the server already closed, and the handshake must finish in time.
 func (p *prober) checkClose() {
+	if p.ended == nil && p.s.tap.CloseFrame() != nil {
+		p.awaitEnd() // the server's close is in: let the reader answer it
+	}
 	if p.ended != nil {
 		p.closedByServer()
 		return
@@ -397,6 +426,11 @@ func (p *prober) checkClose() {
 		p.res.add("close", false, "no close echo from the server")
 		return
 	}
+	if p.ended.Frame == nil && isDrop(p.ended.Err) {
+		p.res.Close = &probeClose{Code: closecodes.AbnormalClosure}
+		p.res.add("close", false, "the connection dropped without a close frame (1006)")
+		return
+	}
 	c := &probeClose{By: "client", Code: closecodes.NormalClosure, Echo: p.ended.Frame != nil}
 	p.res.Close = c
 	if sc := p.serverClose(); sc != nil && sc.Code != c.Code {
@@ -405,6 +439,17 @@ func (p *prober) checkClose() {
 		return
 	}
 	p.res.add("close", c.Echo, "closed by client: 1000 (normal closure); %s", map[bool]string{true: "server echoed 1000", false: "no close echo from the server"}[c.Echo])
+}
+
+// awaitEnd waits, within the deadline, for the reader to end.
+func (p *prober) awaitEnd() {
+	t := time.NewTimer(time.Until(p.deadline))
+	defer t.Stop()
+	select {
+	case res := <-p.readDone:
+		p.ended = &res
+	case <-t.C:
+	}
 }
 
 // closedByServer judges a close the server started: it passes when it was
