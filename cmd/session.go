@@ -101,7 +101,11 @@ func newRun(env *Env, s *session, dc *dialConfig, sc *sessionConfig, out *format
 		Count: sc.count, ShowPongs: sc.interactive, Filters: sc.filters, Select: sc.selectPath,
 	})
 	r.writer = send.NewWriter(s.ws)
-	r.writer.Sent = func(m send.Message) { out.Message(format.Out, m.Binary, m.Data) }
+	r.writer.Sent = func(m send.Message) {
+		if m.File == "" { // a streamed file is not held, so jsonl has no "out" event for it
+			out.Message(format.Out, m.Binary, m.Data)
+		}
+	}
 	r.writer.Command = r.command
 	s.ws.SetCloseHandler(r.answerClose)
 	return r
