@@ -57,9 +57,9 @@ func runListen(c *cli.Context, env *Env) error {
 			return usageError("--send @-: listen never reads stdin").hint("use 'wsx send' to send stdin")
 		}
 	}
-	src, err := send.NewArgs(c.StringSlice("send"), nil, send.Check{}, 1)
+	src, err := send.NewArgs("--send", c.StringSlice("send"), nil, send.Check{}, 1)
 	if err != nil {
-		return usageError("--send: %v", err)
+		return usageError("%v", err)
 	}
 	out, err := newPrinter(c, env, "")
 	if err != nil {

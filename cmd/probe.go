@@ -127,8 +127,8 @@ func readProbeConfig(c *cli.Context, env *Env) (*probeConfig, error) {
 		pc.expects = append(pc.expects, e)
 	}
 	msgs := c.StringSlice("send")
-	if pc.sends, err = send.NewArgs(msgs, env.Stdin, send.Check{}, 1); err != nil {
-		return nil, usageError("--send: %v", err)
+	if pc.sends, err = send.NewArgs("--send", msgs, env.Stdin, send.Check{}, 1); err != nil {
+		return nil, usageError("%v", err)
 	}
 	pc.sendCount = len(msgs)
 	return pc, nil

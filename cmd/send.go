@@ -71,7 +71,7 @@ func sendSource(c *cli.Context, env *Env, args []string) (send.Source, error) {
 	case len(args) > 0 && (c.Bool("null") || c.Bool("whole")):
 		return nil, usageError("--null and --whole frame stdin; they do not apply to message arguments").hint("use @- to send all of stdin as one message")
 	case len(args) > 0:
-		a, err := send.NewArgs(args, env.Stdin, check, repeat)
+		a, err := send.NewArgs("argument", args, env.Stdin, check, repeat)
 		if err != nil {
 			return nil, usageError("%v", err)
 		}

@@ -143,6 +143,9 @@ func (r *run) command(c *send.Command) bool {
 // session to end. It returns what wsx must do: nil when the input and goal
 // are done, otherwise the error that ends the session.
 func (r *run) start(src send.Source) error {
+	if p, ok := src.(*send.Paced); ok {
+		p.Cancel = r.writer.Stopping()
+	}
 	go func() { r.readDone <- r.reader.Run() }()
 	go func() { r.writeDone <- r.writer.Run(src) }()
 	if r.dc.pingInterval > 0 {
@@ -190,6 +193,9 @@ func (r *run) loop() error {
 			}
 			if w.EOF && counted {
 				return nil
+			}
+			if w.EOF && r.cfg.count == 0 && !r.cfg.keepOpen {
+				timeout = nil // the goal (all of the input sent) is met: --wait only lingers
 			}
 			if w.EOF && r.cfg.count == 0 && !r.cfg.keepOpen {
 				if r.cfg.wait == 0 {
@@ -240,6 +246,8 @@ func (r *run) inputEnded(w send.Result) (bool, error) {
 func (r *run) timedOut() error {
 	what := "the end of the input"
 	switch {
+	case r.cfg.keepOpen && r.cfg.count == 0:
+		return errorf(ExitTimeout, "timed out after %v (%s received)", r.cfg.timeout, count(r.reader.Kept(), "message"))
 	case r.cfg.count == 1:
 		what = fmt.Sprintf("1 message (got %d)", r.reader.Kept())
 	case r.cfg.count > 1:

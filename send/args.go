@@ -1,8 +1,10 @@
 package send
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -22,11 +24,12 @@ type Args struct {
 }
 
 // NewArgs reads and checks every argument before anything is sent, so that
-// a bad one stops the run before it connects. stdin is read for @-.
-func NewArgs(args []string, stdin io.Reader, c Check, repeat int) (*Args, error) {
+// a bad one stops the run before it connects. stdin is read for @-. label
+// names them in errors: "argument", or a flag such as "--send".
+func NewArgs(label string, args []string, stdin io.Reader, c Check, repeat int) (*Args, error) {
 	a := &Args{repeat: max(repeat, 1)}
 	for i, arg := range args {
-		m, err := argMessage(arg, fmt.Sprintf("argument %d", i+1), stdin, c)
+		m, err := argMessage(arg, fmt.Sprintf("%s %d", label, i+1), stdin, c)
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +59,7 @@ func argMessage(arg, pos string, stdin io.Reader, c Check) (Message, error) {
 			if err == nil {
 				err = fmt.Errorf("%s is a directory", file)
 			}
-			return m, &InputError{Pos: pos, Msg: "cannot read " + arg + ": " + strings.TrimPrefix(err.Error(), "stat ")}
+			return m, &InputError{Pos: pos, Msg: "cannot read " + arg + ": " + reason(err)}
 		}
 		m.Pos = file
 		if st.Size() > streamAbove {
@@ -64,10 +67,19 @@ func argMessage(arg, pos string, stdin io.Reader, c Check) (Message, error) {
 			return m, nil
 		}
 		if m.Data, err = os.ReadFile(file); err != nil {
-			return m, &InputError{Pos: pos, Msg: "cannot read " + arg + ": " + err.Error()}
+			return m, &InputError{Pos: pos, Msg: "cannot read " + arg + ": " + reason(err)}
 		}
 	}
 	return m, nil
+}
+
+// reason is an error without the file name a *fs.PathError repeats.
+func reason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // Next returns the next message, going round the list Repeat times.
@@ -123,17 +135,22 @@ func (w *Whole) Ready() bool { return false }
 type Paced struct {
 	Source
 	Interval time.Duration
-	started  bool
+	// Cancel, when closed, ends the wait: the writer is stopping, and the
+	// message comes at once so that it is counted as not sent.
+	Cancel  <-chan struct{}
+	started bool
 }
 
 // Next waits the interval, then returns the next message.
 func (p *Paced) Next() (Message, error) {
 	if p.started {
-		time.Sleep(p.Interval)
+		t := time.NewTimer(p.Interval)
+		select {
+		case <-t.C:
+		case <-p.Cancel:
+			t.Stop()
+		}
 	}
 	p.started = true
 	return p.Source.Next()
 }
-
-// Ready is false: the next message waits for its time.
-func (p *Paced) Ready() bool { return false }

@@ -55,23 +55,23 @@ func (c Check) file(m Message) error {
 	return nil
 }
 
-// oneJSONValue checks that r holds exactly one JSON value, token by token.
+// oneJSONValue checks that r holds exactly one JSON value, token by token,
+// so that a large file is never held whole.
 func oneJSONValue(r io.Reader) error {
 	dec := json.NewDecoder(r)
+	dec.UseNumber() // any number is valid JSON, even one no float64 holds
 	depth, values := 0, 0
 	for {
 		tok, err := dec.Token()
-		if err == io.EOF {
-			if values == 0 {
-				return errors.New("empty")
-			}
+		switch {
+		case err == io.EOF && values > 0 && depth == 0:
 			return nil
-		}
-		if err != nil {
-			return errors.New(jsonError(err))
-		}
-		if values > 0 && depth == 0 {
-			return fmt.Errorf("more than one JSON value (the second starts near byte %d)", dec.InputOffset())
+		case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
+			return errors.New("unexpected end of JSON input")
+		case err != nil:
+			return fmt.Errorf("%s at byte %d", shorten(syntaxText(err)), dec.InputOffset())
+		case values > 0 && depth == 0:
+			return fmt.Errorf("more than one JSON value (the second ends at byte %d)", dec.InputOffset())
 		}
 		switch tok {
 		case json.Delim('{'), json.Delim('['):
@@ -85,14 +85,31 @@ func oneJSONValue(r io.Reader) error {
 	}
 }
 
-// jsonError words a JSON error with its byte offset.
+// jsonError words an in-memory JSON error with the byte (counted from 0)
+// where it was found.
 func jsonError(err error) string {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return fmt.Sprintf("%v (byte %d)", se, se.Offset)
+		return fmt.Sprintf("%s at byte %d", shorten(se.Error()), max(se.Offset-1, 0))
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return "unexpected end of JSON input"
 	}
+	return shorten(err.Error())
+}
+
+func syntaxText(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return se.Error()
+	}
 	return err.Error()
+}
+
+// shorten keeps an error line readable when it quotes a huge token.
+func shorten(s string) string {
+	if len(s) > 120 {
+		return s[:117] + "..."
+	}
+	return s
 }

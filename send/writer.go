@@ -22,13 +22,20 @@ type Writer struct {
 	sent  atomic.Int64 // messages written
 	bytes atomic.Int64 // their payload bytes
 
+	stopping chan struct{} // closed by Stop
+
 	mu      sync.Mutex
 	stopped bool
 	writing bool // a message is in hand: Stop must wait for Run
 }
 
 // NewWriter makes the writer for conn.
-func NewWriter(conn *websocket.Conn) *Writer { return &Writer{conn: conn} }
+func NewWriter(conn *websocket.Conn) *Writer {
+	return &Writer{conn: conn, stopping: make(chan struct{})}
+}
+
+// Stopping is closed when Stop is called, to end waits in a Source.
+func (w *Writer) Stopping() <-chan struct{} { return w.stopping }
 
 // Result says how the writer ended.
 type Result struct {
@@ -157,6 +164,9 @@ func (w *Writer) begin() bool {
 func (w *Writer) Stop() (writing bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if !w.stopped {
+		close(w.stopping)
+	}
 	w.stopped = true
 	return w.writing
 }
