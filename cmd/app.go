@@ -19,7 +19,7 @@ var (
 )
 
 func init() {
-	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print the version"}
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print the version", DisableDefaultText: true}
 }
 
 // versionString reports the release version, or what the Go toolchain
@@ -72,8 +72,18 @@ func newApp(env *Env) *cli.App {
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = onUsageError
+		quietBoolDefaults(c.Flags)
 	}
 	return app
+}
+
+// quietBoolDefaults drops "(default: false)" from the help of switches.
+func quietBoolDefaults(flags []cli.Flag) {
+	for _, f := range flags {
+		if b, ok := f.(*cli.BoolFlag); ok {
+			b.DisableDefaultText = true
+		}
+	}
 }
 
 func onUsageError(c *cli.Context, err error, _ bool) error {
