@@ -3,6 +3,8 @@ package cmd
 import (
 	"context"
 	"io"
+	"os"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/closecodes"
@@ -56,7 +58,15 @@ func runConnect(c *cli.Context, env *Env) error {
 
 // connectAndRun dials, then runs a session that sends src.
 func connectAndRun(env *Env, dc *dialConfig, sc *sessionConfig, out *format.Printer, src send.Source) error {
-	s, err := dial(context.Background(), dc, out)
+	ctx, stopWatch := watchSignals(env)
+	s, err := dial(ctx, dc, out)
+	if sig := stopWatch(); sig != nil { // Ctrl-C while connecting
+		if err == nil {
+			send.NewCloser(s.ws, time.Second).Close(1000, "")
+			s.ws.NetConn().Close()
+		}
+		return interrupted(sig)
+	}
 	if err != nil {
 		return err
 	}
@@ -103,4 +113,27 @@ func closeCommand(c *send.Command, def closecodes.Code) (closecodes.Code, error)
 		return def, nil
 	}
 	return parseCloseCode("close", c.Code)
+}
+
+// watchSignals gives a context that a signal cancels, for the phases that
+// do not watch env.Signals themselves (connecting, probing). stop ends the
+// watch and returns the signal that came, if one did.
+func watchSignals(env *Env) (ctx context.Context, stop func() os.Signal) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done, finished := make(chan struct{}), make(chan struct{})
+	var got os.Signal
+	go func() {
+		defer close(finished)
+		select {
+		case got = <-env.Signals:
+			cancel()
+		case <-done:
+		}
+	}()
+	return ctx, func() os.Signal {
+		close(done)
+		<-finished
+		cancel()
+		return got
+	}
 }

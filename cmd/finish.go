@@ -106,10 +106,17 @@ func (r *run) closeByUs(code closecodes.Code, reason string) (res listen.Result,
 		return res, true
 	case <-t.C:
 		r.s.ws.NetConn().Close()
-		return <-r.readDone, true
 	case <-r.env.Signals:
 		return res, false
 	}
+	t.Reset(r.cfg.closeTimeout) // the reader ends once its connection is closed; bounded all the same
+	select {
+	case res = <-r.readDone:
+	case <-t.C:
+	case <-r.env.Signals:
+		return res, false
+	}
+	return res, true
 }
 
 // stopWriter stops the writer after the message it is writing, and returns
@@ -123,8 +130,13 @@ func (r *run) stopWriter() int {
 			r.wrote = &w
 		case <-t.C: // the server is not reading: give up the message
 			r.s.ws.NetConn().Close()
-			w := <-r.writeDone
-			r.wrote = &w
+			t.Reset(r.cfg.closeTimeout)
+			select {
+			case w := <-r.writeDone:
+				r.wrote = &w
+			case <-t.C: // still stuck (reading input): what it holds is unknown
+				return 0
+			}
 		}
 	}
 	if r.wrote == nil {

@@ -81,8 +81,8 @@ func refusedError(resp *http.Response) error {
 	return e
 }
 
-// bodyStart is the first line or 200 bytes of the body, quoted when it is
-// not plain text.
+// bodyStart is the first 200 bytes of the body (of the 1024 gorilla keeps),
+// Go-quoted when it is not plain text on one line.
 func bodyStart(resp *http.Response) string {
 	var buf bytes.Buffer
 	buf.ReadFrom(http.MaxBytesReader(nil, resp.Body, 1024))

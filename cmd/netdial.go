@@ -92,12 +92,12 @@ func connectError(err error, d *dialConfig) error {
 	addr := d.target.hostPort()
 	var dns *net.DNSError
 	switch {
+	case d.proxy != nil:
+		return errorf(ExitConnect, "proxy %s: %v", d.proxy.Redacted(), err)
 	case errors.As(err, &dns):
 		return errorf(ExitConnect, "cannot resolve %s: %s", dns.Name, dns.Err).hint("check the host name in the URL")
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return errorf(ExitConnect, "connection refused by %s", addr).hint("is the server running? 'wsx serve' starts a local test server")
-	case d.proxy != nil:
-		return errorf(ExitConnect, "proxy %s: %v", d.proxy.Redacted(), err)
 	}
 	return errorf(ExitConnect, "cannot connect to %s: %v", addr, err)
 }

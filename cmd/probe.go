@@ -151,17 +151,26 @@ func runProbe(c *cli.Context, env *Env) error {
 		dc.connectTimeout = pc.timeout
 	}
 	rep := newProbeReporter(env, c, pc)
+	ctx, stopWatch := watchSignals(env)
 	var results []*probeResult
-	for i := 0; i < pc.repeat; i++ {
+	for i := 0; i < pc.repeat && ctx.Err() == nil; i++ {
 		if i > 0 && pc.interval > 0 {
-			time.Sleep(pc.interval)
+			t := time.NewTimer(pc.interval)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
 		}
-		res := probeOnce(env, dc, pc)
+		res := probeOnce(ctx, env, dc, pc)
 		results = append(results, res)
 		if pc.repeat == 1 {
 			break
 		}
 		rep.progress(i+1, res)
+	}
+	if sig := stopWatch(); sig != nil {
+		return interrupted(sig)
 	}
 	if err := rep.report(results); err != nil {
 		return err

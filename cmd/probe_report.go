@@ -226,6 +226,9 @@ func latencies(results []*probeResult) []latency {
 	for _, s := range series {
 		var ds []time.Duration
 		for _, res := range results {
+			if !strings.HasPrefix(res.Status, "101") {
+				continue // no connection was made: nothing to time
+			}
 			if d := s.get(res.Timings); d > 0 {
 				ds = append(ds, d)
 			}

@@ -71,11 +71,12 @@ func (r *probeResult) passed() bool {
 	return true
 }
 
-// probeOnce connects, runs every check and closes, all within pc.timeout.
-func probeOnce(env *Env, dc *dialConfig, pc *probeConfig) *probeResult {
+// probeOnce connects, runs every check and closes, all within pc.timeout;
+// parent ends it early (a signal).
+func probeOnce(parent context.Context, env *Env, dc *dialConfig, pc *probeConfig) *probeResult {
 	res := &probeResult{URL: dc.target.url.String()}
 	deadline := time.Now().Add(pc.timeout)
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	ctx, cancel := context.WithDeadline(parent, deadline)
 	defer cancel()
 	out := format.New(io.Discard, env.Stderr, format.Options{Quiet: true, Verbose: dc.verbose, StderrTTY: env.StderrTTY})
 	s, a, err := dialAttempt(ctx, dc, out)
@@ -83,7 +84,7 @@ func probeOnce(env *Env, dc *dialConfig, pc *probeConfig) *probeResult {
 	if !res.checkUpgrade(pc, s, err) {
 		return res
 	}
-	p := &prober{res: res, s: s, pc: pc, deadline: deadline,
+	p := &prober{res: res, s: s, pc: pc, deadline: deadline, ctx: ctx,
 		msgs: make(chan []byte, 64), pongs: make(chan time.Duration, 1), expectsDone: make(chan struct{})}
 	defer s.ws.NetConn().Close()
 	p.run()
@@ -175,6 +176,7 @@ type prober struct {
 	pongs    chan time.Duration
 	readDone chan listen.Result
 	ended    *listen.Result
+	ctx      context.Context // done at the deadline, or when a signal stops the probe
 
 	expectsDone chan struct{}
 }
@@ -195,12 +197,7 @@ func (p *prober) run() {
 			}
 		},
 	})
-	p.s.ws.SetCloseHandler(func(code int, _ string) error {
-		if f := p.s.tap.CloseFrame(); f != nil {
-			return p.closer.Answer(f.Code, f.HasCode)
-		}
-		return p.closer.Answer(uint16(code), code != websocket.CloseNoStatusReceived)
-	})
+	p.s.ws.SetCloseHandler(answerClose(p.s.tap, p.closer))
 	p.readDone = make(chan listen.Result, 1)
 	go func() { p.readDone <- p.reader.Run() }()
 	start := time.Now()
@@ -217,22 +214,18 @@ func (p *prober) run() {
 }
 
 func (p *prober) sendAll() {
+	p.s.ws.SetWriteDeadline(p.deadline) // a server that stops reading cannot outlast --timeout
+	defer p.s.ws.SetWriteDeadline(time.Time{})
+	defer p.pc.sends.Rewind() // ready for the next repeated probe
+	w := send.NewWriter(p.s.ws)
 	for i := 0; i < p.pc.sendCount; i++ {
 		m, _ := p.pc.sends.Next()
-		typ := websocket.TextMessage
-		if m.Binary {
-			typ = websocket.BinaryMessage
-		}
-		if err := p.s.ws.WriteMessage(typ, m.Data); err != nil {
+		if err := w.Write(m); err != nil {
 			p.res.add(fmt.Sprintf("send %d", i+1), false, "%v", err)
 			return
 		}
 	}
-	p.pc.sends = rewind(p.pc.sends)
 }
-
-// rewind makes the --send list ready for the next repeated probe.
-func rewind(a *send.Args) *send.Args { a.Rewind(); return a }
 
 // expectReplies matches each --expect, in order, against the replies.
 func (p *prober) expectReplies(start time.Time) {
@@ -262,15 +255,13 @@ func (p *prober) expectReplies(start time.Time) {
 // next waits for the next reply; false when the time is up or the
 // connection ended.
 func (p *prober) next() ([]byte, bool) {
-	t := time.NewTimer(time.Until(p.deadline))
-	defer t.Stop()
 	select {
 	case data := <-p.msgs:
 		return data, true
 	case res := <-p.readDone:
 		p.ended = &res
 		return nil, false
-	case <-t.C:
+	case <-p.ctx.Done():
 		return nil, false
 	}
 }
@@ -337,8 +328,6 @@ func (p *prober) checkPing() {
 		p.res.add("ping", false, "%v", err)
 		return
 	}
-	t := time.NewTimer(time.Until(p.deadline))
-	defer t.Stop()
 	select {
 	case rtt := <-p.pongs:
 		p.res.Timings.Ping = rtt
@@ -346,7 +335,7 @@ func (p *prober) checkPing() {
 	case res := <-p.readDone:
 		p.ended = &res
 		p.res.add("ping", false, "the connection ended before the pong")
-	case <-t.C:
+	case <-p.ctx.Done():
 		p.res.add("ping", false, "no pong within the timeout")
 	}
 }
@@ -357,12 +346,10 @@ func (p *prober) checkServerClose(want closecodes.Code) {
 		return
 	}
 	if p.ended == nil {
-		t := time.NewTimer(time.Until(p.deadline))
-		defer t.Stop()
 		select {
 		case res := <-p.readDone:
 			p.ended = &res
-		case <-t.C:
+		case <-p.ctx.Done():
 			p.res.add("close code", false, "the server had not closed when the timeout passed (expected %s)", want)
 			return
 		}
@@ -415,12 +402,17 @@ func (p *prober) checkClose() {
 	if p.late("close") {
 		return
 	}
-	t := time.NewTimer(min(time.Until(p.deadline), 3*time.Second))
+	t := time.NewTimer(3 * time.Second)
 	defer t.Stop()
 	select {
 	case res := <-p.readDone:
 		p.ended = &res
 	case <-t.C:
+		p.s.ws.NetConn().Close()
+		p.res.Close = &probeClose{By: "client", Code: closecodes.NormalClosure}
+		p.res.add("close", false, "no close echo from the server")
+		return
+	case <-p.ctx.Done():
 		p.s.ws.NetConn().Close()
 		p.res.Close = &probeClose{By: "client", Code: closecodes.NormalClosure}
 		p.res.add("close", false, "no close echo from the server")
@@ -443,12 +435,10 @@ func (p *prober) checkClose() {
 
 // awaitEnd waits, within the deadline, for the reader to end.
 func (p *prober) awaitEnd() {
-	t := time.NewTimer(time.Until(p.deadline))
-	defer t.Stop()
 	select {
 	case res := <-p.readDone:
 		p.ended = &res
-	case <-t.C:
+	case <-p.ctx.Done():
 	}
 }
 

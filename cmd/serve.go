@@ -69,8 +69,8 @@ func serveOptions(c *cli.Context) (serveConfig, error) {
 	default:
 		return serveConfig{}, usageError("invalid --mode %q: want echo, broadcast or sink", o.Mode)
 	}
-	if o.Reject != 0 && (o.Reject < 100 || o.Reject > 599 || o.Reject == 101) {
-		return serveConfig{}, usageError("invalid --reject %d: want an HTTP status 100-599 other than 101", o.Reject)
+	if o.Reject != 0 && (o.Reject < 200 || o.Reject > 599) {
+		return serveConfig{}, usageError("invalid --reject %d: want an HTTP status from 200 to 599", o.Reject)
 	}
 	certOut := c.String("cert-out")
 	if certOut != "" && !o.TLS {

@@ -107,19 +107,22 @@ func newRun(env *Env, s *session, dc *dialConfig, sc *sessionConfig, out *format
 		}
 	}
 	r.writer.Command = r.command
-	s.ws.SetCloseHandler(r.answerClose)
+	s.ws.SetCloseHandler(answerClose(s.tap, r.closer))
 	return r
 }
 
-// answerClose runs inside the reader when a close frame arrives that gorilla
-// accepts: wsx answers with the server's real code (see listen.Tap).
-func (r *run) answerClose(code int, _ string) error {
-	if f := r.s.tap.CloseFrame(); f != nil {
-		r.closer.Answer(f.Code, f.HasCode)
+// answerClose makes gorilla's close handler: it runs inside the reader when
+// a close frame arrives that gorilla accepts, and answers with the server's
+// real code, which the tap kept (gorilla sees 1011 for 1014).
+func answerClose(tap *listen.Tap, closer *send.Closer) func(int, string) error {
+	return func(code int, _ string) error {
+		if f := tap.CloseFrame(); f != nil {
+			closer.Answer(f.Code, f.HasCode)
+			return nil
+		}
+		closer.Answer(uint16(code), code != websocket.CloseNoStatusReceived)
 		return nil
 	}
-	r.closer.Answer(uint16(code), code != websocket.CloseNoStatusReceived)
-	return nil
 }
 
 // command runs a slash command on the writer's goroutine.
@@ -195,12 +198,10 @@ func (r *run) loop() error {
 				return nil
 			}
 			if w.EOF && r.cfg.count == 0 && !r.cfg.keepOpen {
-				timeout = nil // the goal (all of the input sent) is met: --wait only lingers
-			}
-			if w.EOF && r.cfg.count == 0 && !r.cfg.keepOpen {
 				if r.cfg.wait == 0 {
 					return nil
 				}
+				timeout = nil // the goal (all of the input sent) is met: --wait only lingers
 				linger = time.After(r.cfg.wait)
 			}
 		case <-countReached:

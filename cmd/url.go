@@ -26,9 +26,13 @@ func parseTarget(raw string) (*target, error) {
 		s = "ws://" + s
 	}
 	u, err := url.Parse(s)
-	raw = redactURL(raw) // errors below quote the URL: never its password
+	raw = redactURL(raw)                        // errors below quote the URL: never its password
+	if err != nil && strings.Contains(s, "@") { // the parser's words may quote the password
+		return nil, usageError("invalid URL %q", raw).
+			hint("a user name or password holding /, ?, # or @ must be percent-encoded (%%2F, %%3F, %%23, %%40), or given with -u")
+	}
 	if err != nil {
-		return nil, usageError("invalid URL %q: %s", raw, redactURL(unwrapURLError(err).Error()))
+		return nil, usageError("invalid URL %q: %s", raw, unwrapURLError(err))
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "ws", "http":
@@ -58,7 +62,7 @@ func parseTarget(raw string) (*target, error) {
 	return t, nil
 }
 
-var urlPassword = regexp.MustCompile(`(//[^/@:]*):[^/@]*@`)
+var urlPassword = regexp.MustCompile(`(//[^/@:?#]*):[^@?#]*@`)
 
 // redactURL hides the password of a URL, even one that does not parse.
 func redactURL(s string) string {

@@ -11,21 +11,21 @@ func (p *Printer) Streamable(binary bool) bool {
 // Stream prints one incoming message from r as it arrives, for the kinds
 // Streamable accepts: the prefix, the bytes, and a newline after text. It
 // returns the bytes copied, the error of reading r, and the error of
-// writing stdout, apart.
+// writing stdout, apart. The lock is held only while writing: reading r may
+// run ping handlers that print too.
 func (p *Printer) Stream(binary bool, r io.Reader) (n int64, readErr, writeErr error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if prefix := p.appendPrefix(p.buf[:0]); len(prefix) > 0 {
-		if _, err := p.out.Write(prefix); err != nil {
-			return 0, nil, err
-		}
+	prefix := p.appendPrefix(nil)
+	p.mu.Unlock()
+	if err := p.writeOut(prefix); err != nil {
+		return 0, nil, err
 	}
 	buf := make([]byte, 32<<10)
 	for {
 		k, err := r.Read(buf)
 		if k > 0 {
 			n += int64(k)
-			if _, werr := p.out.Write(buf[:k]); werr != nil {
+			if werr := p.writeOut(buf[:k]); werr != nil {
 				return n, nil, werr
 			}
 		}
@@ -37,7 +37,18 @@ func (p *Printer) Stream(binary bool, r io.Reader) (n int64, readErr, writeErr e
 		}
 	}
 	if !binary {
-		_, writeErr = p.out.Write([]byte{'\n'})
+		writeErr = p.writeOut([]byte{'\n'})
 	}
 	return n, nil, writeErr
+}
+
+// writeOut writes b to stdout under the lock.
+func (p *Printer) writeOut(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, err := p.out.Write(b)
+	return err
 }

@@ -126,11 +126,12 @@ func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
 		return r.readFailed(res, err)
 	}
 	whole := rd
-	if r.out.Streamable(binary) && len(r.opts.Filters) == 0 && r.opts.Select == "" && r.opts.OnMessage == nil {
+	streamable := r.out.Streamable(binary) && len(r.opts.Filters) == 0 && r.opts.Select == "" && r.opts.OnMessage == nil
+	if streamable {
 		whole = io.LimitReader(rd, streamAbove+1)
 	}
 	data, err := io.ReadAll(whole)
-	if len(data) > streamAbove { // a big message: print it as it arrives
+	if streamable && len(data) > streamAbove { // a big message: print it as it arrives
 		return r.stream(res, binary, io.MultiReader(bytes.NewReader(data), rd))
 	}
 	r.bytes.Add(int64(len(data)))
@@ -138,7 +139,7 @@ func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
 		return true
 	}
 	if !binary && !utf8.Valid(data) {
-		res.Invalid = &InvalidText{Message: res.Messages, Offset: invalidAt(data)}
+		res.Invalid = &InvalidText{Message: res.Messages, Offset: utf8check.FirstInvalid(data)}
 		return true
 	}
 	data, ok := r.keep(binary, data)
@@ -244,17 +245,6 @@ func (r *Reader) Drain() Result {
 			return Result{Err: err, Frame: r.tap.CloseFrame()}
 		}
 	}
-}
-
-func invalidAt(b []byte) int {
-	for i := 0; i < len(b); {
-		c, size := utf8.DecodeRune(b[i:])
-		if c == utf8.RuneError && size == 1 {
-			return i
-		}
-		i += size
-	}
-	return len(b)
 }
 
 func (r *Reader) ping(data string) error {

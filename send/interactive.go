@@ -101,8 +101,6 @@ func ParseCommand(s string) (*Command, error) {
 type KeyWatcher struct {
 	r           io.Reader
 	interrupted atomic.Bool
-	// OnInterrupt, when set, is called when Ctrl-C is pressed.
-	OnInterrupt func()
 }
 
 // NewKeyWatcher watches r.
@@ -111,8 +109,8 @@ func NewKeyWatcher(r io.Reader) *KeyWatcher { return &KeyWatcher{r: r} }
 func (k *KeyWatcher) Read(b []byte) (int, error) {
 	n, err := k.r.Read(b)
 	for _, c := range b[:n] {
-		if c == 3 && !k.interrupted.Swap(true) && k.OnInterrupt != nil {
-			k.OnInterrupt()
+		if c == 3 {
+			k.interrupted.Store(true)
 		}
 	}
 	return n, err

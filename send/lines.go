@@ -10,7 +10,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/wsx-cli/wsx/internal/utf8check"
 )
 
 // Message is one outgoing message, or an interactive command.
@@ -174,16 +175,4 @@ func CheckUTF8(m Message) error {
 
 // InvalidUTF8 returns the offset of the first byte that is not valid UTF-8,
 // or -1.
-func InvalidUTF8(b []byte) int {
-	if utf8.Valid(b) {
-		return -1
-	}
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i
-		}
-		i += size
-	}
-	return -1
-}
+func InvalidUTF8(b []byte) int { return utf8check.FirstInvalid(b) }

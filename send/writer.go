@@ -56,7 +56,10 @@ var ErrInterrupted = errors.New("interrupted")
 // called, or a write fails.
 func (w *Writer) Run(src Source) (r Result) {
 	for {
-		w.waiting(src.Ready())
+		if !w.waiting(src.Ready()) {
+			r.Unsent = src.Pending() // stopped between messages: read no more input
+			return r
+		}
 		m, err := src.Next()
 		switch {
 		case err == io.EOF:
@@ -117,6 +120,13 @@ func (w *Writer) Written() (messages int, bytes int64) {
 	return int(w.sent.Load()), w.bytes.Load()
 }
 
+// Write sends one message (streaming a File) outside Run, for a caller
+// that is itself the connection's only writer.
+func (w *Writer) Write(m Message) error {
+	var r Result
+	return w.write(m, &r)
+}
+
 // stream sends a file as one message without reading it into memory.
 func (w *Writer) stream(typ int, file string) error {
 	f, err := os.Open(file)
@@ -142,11 +152,12 @@ func (w *Writer) command(c *Command, r *Result) error {
 }
 
 // waiting records whether the next message is already in hand (buffered
-// input) or must still be waited for.
-func (w *Writer) waiting(inHand bool) {
+// input) or must still be waited for; false when the writer was stopped.
+func (w *Writer) waiting(inHand bool) bool {
 	w.mu.Lock()
-	w.writing = inHand
-	w.mu.Unlock()
+	defer w.mu.Unlock()
+	w.writing = inHand && !w.stopped
+	return !w.stopped
 }
 
 // begin marks a write in progress; false when the writer was stopped.

@@ -3,6 +3,7 @@ package serve
 import (
 	"io"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -122,8 +123,12 @@ func (c *conn) respond(kind int, data []byte) {
 func (c *conn) write(kind int, data []byte) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	c.ws.SetWriteDeadline(time.Now().Add(writeWait)) // a client that stops reading must not stall the others
 	c.ws.WriteMessage(kind, data)
 }
+
+// writeWait bounds one message write to a client.
+const writeWait = 10 * time.Second
 
 // cue acts on CloseAfter and DropAfter when the count of received messages reaches
 // them (both at once: the close frame, then the drop). It reports whether the

@@ -80,3 +80,19 @@ func (c *Checker) Close() error {
 
 // Offset is how many valid bytes have been seen.
 func (c *Checker) Offset() int64 { return c.off }
+
+// FirstInvalid returns the offset of the first byte of b that is not valid
+// UTF-8, or -1 when b is valid.
+func FirstInvalid(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
