@@ -131,7 +131,7 @@ func dialAttempt(ctx context.Context, d *dialConfig, out *format.Printer) (*sess
 	if d.insecure {
 		out.Warn("TLS certificate verification is off (--insecure)")
 	}
-	nd := &netDialer{cfg: d, start: time.Now()}
+	nd := &netDialer{cfg: d, start: time.Now(), cancel: ctx}
 	wd := websocket.Dialer{
 		NetDialContext:    nd.dial,
 		NetDialTLSContext: nd.dial,
@@ -146,6 +146,9 @@ func dialAttempt(ctx context.Context, d *dialConfig, out *format.Printer) (*sess
 	}
 	ws, resp, err := wd.DialContext(ctx, d.target.url.String(), d.header)
 	nd.timings.upgrade = time.Since(nd.start)
+	if nd.unwatch != nil {
+		nd.unwatch() // the dial is over: a later cancel must not close the connection
+	}
 	a := attempt{timings: nd.timings}
 	if nd.tap != nil {
 		d.showRequest(out, nd.tap.Request())

@@ -30,7 +30,9 @@ type netDialer struct {
 	start     time.Time
 	timings   timings
 	tap       *listen.Tap
-	connected bool // TCP (and TLS) are up: later failures are the upgrade's
+	connected bool            // TCP (and TLS) are up: later failures are the upgrade's
+	cancel    context.Context // the caller's: done on Ctrl-C
+	unwatch   func() bool
 }
 
 func (n *netDialer) dial(ctx context.Context, _, addr string) (net.Conn, error) {
@@ -51,6 +53,10 @@ func (n *netDialer) dial(ctx context.Context, _, addr string) (net.Conn, error) 
 	}
 	n.connected = true
 	n.tap = listen.NewTap(c)
+	// gorilla reads the upgrade answer watching only the deadline: closing
+	// the connection is what makes a cancel (Ctrl-C) end that read.
+	// (n.cancel, not ctx: gorilla cancels ctx when the dial returns.)
+	n.unwatch = context.AfterFunc(n.cancel, func() { c.Close() })
 	return n.tap, nil
 }
 

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -55,17 +56,19 @@ func TestInterruptWhileConnecting(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	accepted := make(chan struct{})
 	go func() { // accept, and never answer the upgrade
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
+		c, err := ln.Accept()
+		if err != nil {
+			return
 		}
+		defer c.Close()
+		close(accepted)
+		io.Copy(io.Discard, c) // until wsx hangs up
 	}()
 	sig := make(chan os.Signal, 1)
 	_, stderr, done := startWsx(&Env{Signals: sig}, "connect", "--connect-timeout", "1m", "ws://"+ln.Addr().String()+"/")
+	<-accepted // wsx now waits for the upgrade answer
 	sig <- os.Interrupt
 	if code := waitExit(t, done); code != ExitInterrupted {
 		t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr)
