@@ -35,15 +35,11 @@ func runConnect(c *cli.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	dc, err := readDialConfig(c, env, rawURL)
+	dc, sc, err := readConfigs(c, env, rawURL)
 	if err != nil {
 		return err
 	}
-	sc, err := readSessionConfig(c)
-	if err != nil {
-		return err
-	}
-	if err := sc.readGoal(c); err != nil {
+	if err := sc.readWait(c); err != nil {
 		return err
 	}
 	if env.StdinTTY && env.StdoutTTY {

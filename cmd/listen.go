@@ -30,16 +30,9 @@ func runListen(c *cli.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	dc, err := readDialConfig(c, env, rawURL)
+	dc, sc, err := readConfigs(c, env, rawURL)
 	if err != nil {
 		return err
-	}
-	sc, err := readSessionConfig(c)
-	if err != nil {
-		return err
-	}
-	if sc.count = c.Int("count"); sc.count < 0 {
-		return usageError("invalid --count %d: must not be negative", sc.count)
 	}
 	if sc.idle, err = parseDuration("idle-timeout", c.String("idle-timeout")); err != nil {
 		return err

@@ -31,15 +31,11 @@ func runSend(c *cli.Context, env *Env) error {
 	if c.NArg() == 0 {
 		return usageError("missing URL").hint("wsx send URL [MESSAGE...]; 'wsx serve' starts a local server to try it on")
 	}
-	dc, err := readDialConfig(c, env, c.Args().First())
+	dc, sc, err := readConfigs(c, env, c.Args().First())
 	if err != nil {
 		return err
 	}
-	sc, err := readSessionConfig(c)
-	if err != nil {
-		return err
-	}
-	if err := sc.readGoal(c); err != nil {
+	if err := sc.readWait(c); err != nil {
 		return err
 	}
 	src, err := sendSource(c, env, c.Args().Tail())

@@ -34,16 +34,27 @@ type sessionConfig struct {
 	selectPath   string
 }
 
-// readGoal reads --count and --wait.
-func (sc *sessionConfig) readGoal(c *cli.Context) error {
-	var err error
-	if sc.wait, err = parseDuration("wait", c.String("wait")); err != nil {
-		return err
+// readConfigs reads what every session command takes: the shared dialer's
+// flags for rawURL, the session flags and --count.
+func readConfigs(c *cli.Context, env *Env, rawURL string) (*dialConfig, *sessionConfig, error) {
+	dc, err := readDialConfig(c, env, rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, err := readSessionConfig(c)
+	if err != nil {
+		return nil, nil, err
 	}
 	if sc.count = c.Int("count"); sc.count < 0 {
-		return usageError("invalid --count %d: must not be negative", sc.count)
+		return nil, nil, usageError("invalid --count %d: must not be negative", sc.count)
 	}
-	return nil
+	return dc, sc, nil
+}
+
+// readWait reads --wait (connect, send).
+func (sc *sessionConfig) readWait(c *cli.Context) (err error) {
+	sc.wait, err = parseDuration("wait", c.String("wait"))
+	return err
 }
 
 func readSessionConfig(c *cli.Context) (*sessionConfig, error) {

@@ -17,37 +17,28 @@ import (
 	"github.com/wsx-cli/wsx/serve"
 )
 
-// Ctrl-C closes with 1000 and exits 130; the server sees the close.
-func TestInterruptClosesCleanly(t *testing.T) {
-	_, url, log := startServer(t, serve.Options{})
-	stdin, feed := io.Pipe()
-	defer feed.Close()
-	sig := make(chan os.Signal, 2)
-	_, stderr, done := startWsx(&Env{Stdin: stdin, Signals: sig}, "connect", url)
-	stderr.wait(t, "connected to")
-	sig <- os.Interrupt
-	if code := waitExit(t, done); code != ExitInterrupted {
-		t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr)
+// Ctrl-C closes with 1000 and exits 130, SIGTERM the same with 143; the
+// server sees the close.
+func TestSignalClosesCleanly(t *testing.T) {
+	for _, c := range []struct {
+		sig  os.Signal
+		code int
+	}{{os.Interrupt, ExitInterrupted}, {syscall.SIGTERM, 143}} {
+		_, url, log := startServer(t, serve.Options{})
+		stdin, feed := io.Pipe()
+		sig := make(chan os.Signal, 2)
+		_, stderr, done := startWsx(&Env{Stdin: stdin, Signals: sig}, "connect", url)
+		stderr.wait(t, "connected to")
+		sig <- c.sig
+		if code := waitExit(t, done); code != c.code {
+			t.Fatalf("%v: exit %d, want %d; stderr:\n%s", c.sig, code, c.code, stderr)
+		}
+		log.wait(t, "closed by client: 1000")
+		if !strings.Contains(stderr.String(), "closed by client: 1000 (normal closure); server echoed 1000") {
+			t.Errorf("%v: stderr:\n%s", c.sig, stderr)
+		}
+		feed.Close()
 	}
-	log.wait(t, "closed by client: 1000")
-	if !strings.Contains(stderr.String(), "closed by client: 1000 (normal closure); server echoed 1000") {
-		t.Errorf("stderr:\n%s", stderr)
-	}
-}
-
-// SIGTERM closes the same way and exits 143.
-func TestTerminateClosesCleanly(t *testing.T) {
-	_, url, log := startServer(t, serve.Options{})
-	stdin, feed := io.Pipe()
-	defer feed.Close()
-	sig := make(chan os.Signal, 2)
-	_, stderr, done := startWsx(&Env{Stdin: stdin, Signals: sig}, "connect", url)
-	stderr.wait(t, "connected to")
-	sig <- syscall.SIGTERM
-	if code := waitExit(t, done); code != 143 {
-		t.Fatalf("exit %d, want 143", code)
-	}
-	log.wait(t, "closed by client: 1000")
 }
 
 // A second Ctrl-C while waiting for the close echo exits at once.
