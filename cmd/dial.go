@@ -158,6 +158,9 @@ func dialAttempt(ctx context.Context, d *dialConfig, out *format.Printer) (*sess
 		showResponse(out, resp, d.showSecrets)
 	}
 	if err != nil {
+		if errors.Is(err, net.ErrClosed) && ctx.Err() != nil {
+			err = ctx.Err() // the watch closed the connection: the deadline or a cancel ended the dial
+		}
 		return nil, a, dialError(err, resp, nd, d)
 	}
 	s := &session{ws: ws, tap: nd.tap, timings: nd.timings}
