@@ -136,6 +136,10 @@ func dialAttempt(ctx context.Context, d *dialConfig, out *format.Printer) (*sess
 		NetDialContext:    nd.dial,
 		NetDialTLSContext: nd.dial,
 		HandshakeTimeout:  d.connectTimeout,
+		// big buffers: fewer frames and system calls for big messages and
+		// fast streams (the Coalescer gathers short messages)
+		ReadBufferSize:    64 << 10,
+		WriteBufferSize:   64 << 10,
 		Subprotocols:      d.protocols,
 		EnableCompression: d.compress,
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/listen"
+	"github.com/wsx-cli/wsx/send"
 )
 
 // timings are the phases of a connect, each measured from the start.
@@ -57,7 +58,8 @@ func (n *netDialer) dial(ctx context.Context, _, addr string) (net.Conn, error) 
 	// the connection is what makes a cancel (Ctrl-C) end that read.
 	// (n.cancel, not ctx: gorilla cancels ctx when the dial returns.)
 	n.unwatch = context.AfterFunc(n.cancel, func() { c.Close() })
-	return n.tap, nil
+	// the writer gathers frames here once the upgrade is done
+	return send.NewCoalescer(n.tap), nil
 }
 
 func (n *netDialer) dialTCP(ctx context.Context, addr string) (net.Conn, error) {

@@ -141,6 +141,10 @@ type Paced struct {
 	started bool
 }
 
+// Holds is true: each message waits for its interval, so the writer sends
+// the one before at once.
+func (p *Paced) Holds() bool { return true }
+
 // Next waits the interval, then returns the next message.
 func (p *Paced) Next() (Message, error) {
 	if p.started {

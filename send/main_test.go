@@ -60,6 +60,7 @@ type recConn struct {
 
 	mu      sync.Mutex
 	written bytes.Buffer
+	writes  int // Write calls
 	gated   bool
 	entered chan struct{}
 	release chan struct{}
@@ -75,6 +76,7 @@ func (c *recConn) Write(b []byte) (int, error) {
 	}
 	c.mu.Lock()
 	c.written.Write(b)
+	c.writes++
 	c.mu.Unlock()
 	return c.Conn.Write(b)
 }
@@ -101,7 +103,21 @@ func (c *recConn) ungate() {
 // Closer wrote. The read deadline is only a failure guard.
 func dial(t *testing.T, url string) (*websocket.Conn, *recConn) {
 	t.Helper()
+	ws, rc, _ := dialWith(t, url, false)
+	return ws, rc
+}
+
+// dialCoalesced is dial with a Coalescer between gorilla and the recConn,
+// as wsx dials.
+func dialCoalesced(t *testing.T, url string) (*websocket.Conn, *recConn, *Coalescer) {
+	t.Helper()
+	return dialWith(t, url, true)
+}
+
+func dialWith(t *testing.T, url string, coalesce bool) (*websocket.Conn, *recConn, *Coalescer) {
+	t.Helper()
 	var rc *recConn
+	var co *Coalescer
 	d := websocket.Dialer{
 		HandshakeTimeout: failsafe,
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -110,6 +126,10 @@ func dial(t *testing.T, url string) (*websocket.Conn, *recConn) {
 				return nil, err
 			}
 			rc = &recConn{Conn: c}
+			if coalesce {
+				co = NewCoalescer(rc)
+				return co, nil
+			}
 			return rc, nil
 		},
 	}
@@ -120,7 +140,7 @@ func dial(t *testing.T, url string) (*websocket.Conn, *recConn) {
 	t.Cleanup(func() { ws.Close() })
 	ws.SetReadDeadline(time.Now().Add(failsafe))
 	ws.SetCloseHandler(func(int, string) error { return nil })
-	return ws, rc
+	return ws, rc, co
 }
 
 // wireFrame is one frame a client wrote, unmasked.

@@ -24,14 +24,31 @@ type Writer struct {
 
 	stopping chan struct{} // closed by Stop
 
+	flusher        flusher // the Coalescer under the connection, if any
+	unflushed      int     // messages gathered since the last flush
+	unflushedBytes int64
+
 	mu      sync.Mutex
 	stopped bool
 	writing bool // a message is in hand: Stop must wait for Run
 }
 
-// NewWriter makes the writer for conn.
+// flusher is what the writer needs of a Coalescer.
+type flusher interface {
+	Start()
+	Flush() error
+}
+
+// NewWriter makes the writer for conn. When conn runs over a Coalescer, the
+// writer gathers messages while more input is in hand and flushes before it
+// waits for input.
 func NewWriter(conn *websocket.Conn) *Writer {
-	return &Writer{conn: conn, stopping: make(chan struct{})}
+	w := &Writer{conn: conn, stopping: make(chan struct{})}
+	if f, ok := conn.NetConn().(flusher); ok {
+		f.Start()
+		w.flusher = f
+	}
+	return w
 }
 
 // Stopping is closed when Stop is called, to end waits in a Source.
@@ -55,8 +72,18 @@ var ErrInterrupted = errors.New("interrupted")
 // Run writes every message of src in order until the input ends, Stop is
 // called, or a write fails.
 func (w *Writer) Run(src Source) (r Result) {
+	defer w.flushAtEnd(&r)
 	for {
-		if !w.waiting(src.Ready()) {
+		ready := src.Ready()
+		if !ready || holds(src) {
+			// the next message may be a while: what was gathered goes now
+			if err := w.flush(&r); err != nil {
+				r.Write = err
+				r.Unsent += src.Pending()
+				return r
+			}
+		}
+		if !w.waiting(ready) {
 			r.Unsent = src.Pending() // stopped between messages: read no more input
 			return r
 		}
@@ -107,6 +134,8 @@ func (w *Writer) write(m Message, r *Result) error {
 	}
 	r.Messages++
 	r.Bytes += m.Len()
+	w.unflushed++
+	w.unflushedBytes += m.Len()
 	w.sent.Add(1)
 	w.bytes.Add(m.Len())
 	if w.Sent != nil {
@@ -124,7 +153,42 @@ func (w *Writer) Written() (messages int, bytes int64) {
 // that is itself the connection's only writer.
 func (w *Writer) Write(m Message) error {
 	var r Result
-	return w.write(m, &r)
+	if err := w.write(m, &r); err != nil {
+		return err
+	}
+	return w.flush(&r)
+}
+
+// flush writes the gathered frames. If that fails, the messages in them
+// were not sent after all.
+func (w *Writer) flush(r *Result) error {
+	if w.flusher == nil || w.unflushed == 0 {
+		return nil
+	}
+	err := w.flusher.Flush()
+	if err != nil {
+		r.Messages -= w.unflushed
+		r.Bytes -= w.unflushedBytes
+		r.Unsent += w.unflushed
+		w.sent.Add(-int64(w.unflushed))
+		w.bytes.Add(-w.unflushedBytes)
+	}
+	w.unflushed, w.unflushedBytes = 0, 0
+	return err
+}
+
+// flushAtEnd sends what Run gathered before it returns.
+func (w *Writer) flushAtEnd(r *Result) {
+	if err := w.flush(r); err != nil && r.Write == nil {
+		r.Write = err
+	}
+}
+
+// holds reports whether src may hold its next message back even though it
+// is in hand (Paced): the writer must not gather across that wait.
+func holds(src Source) bool {
+	h, ok := src.(interface{ Holds() bool })
+	return ok && h.Holds()
 }
 
 // stream sends a file as one message without reading it into memory.
