@@ -68,6 +68,8 @@ func newApp(env *Env) *cli.App {
 			probeCommand(env),
 			serveCommand(env),
 			codesCommand(env),
+			completionCommand(env),
+			manCommand(env),
 		},
 	}
 	for _, c := range app.Commands {

@@ -16,7 +16,7 @@ import (
 
 func serveFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "mode", Value: "echo", Usage: "`echo` each message back, broadcast it to every client, or sink (count only)"},
+		&cli.StringFlag{Name: "mode", Value: "echo", Usage: "`echo|broadcast|sink`: echo each message back, relay it to every client, or count only"},
 		&cli.StringSliceFlag{Name: "protocol", Aliases: []string{"p"}, Usage: "accept subprotocol `NAME` (repeat or comma list); the client's first accepted one wins"},
 		&cli.StringFlag{Name: "force-protocol", Usage: "answer with subprotocol `NAME` whatever the client offered (to test clients)"},
 		&cli.StringSliceFlag{Name: "send", Usage: "greet each client with `MSG` (repeatable; @FILE sends a file)"},
