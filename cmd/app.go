@@ -23,11 +23,31 @@ func init() {
 }
 
 // versionString reports the release version, or what the Go toolchain
-// recorded for a `go install` build.
+// recorded for a `go install` or `go build` build.
 func versionString() string {
-	v := version
-	if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		v = info.Main.Version
+	info, _ := debug.ReadBuildInfo()
+	return versionFrom(version, commit, date, info)
+}
+
+// versionFrom fills what the release build did not set from the build
+// info: the module version (go install), the commit and its time (go build
+// in a git checkout, "-dirty" with uncommitted changes).
+func versionFrom(v, commit, date string, info *debug.BuildInfo) string {
+	if info != nil {
+		if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
+		settings := map[string]string{}
+		for _, s := range info.Settings {
+			settings[s.Key] = s.Value
+		}
+		if rev := settings["vcs.revision"]; commit == "" && rev != "" {
+			commit = rev[:min(len(rev), 7)]
+			if settings["vcs.modified"] == "true" {
+				commit += "-dirty"
+			}
+			date = settings["vcs.time"]
+		}
 	}
 	if commit != "" {
 		v += " (" + commit
