@@ -101,7 +101,7 @@ func (r *probeReporter) text(w io.Writer, res *probeResult) {
 	if c := res.Close; c != nil {
 		echo := ""
 		if c.Echo {
-			echo = "; server echoed"
+			echo = "; the server echoed it"
 		}
 		row("close", closeText(c)+echo)
 	}

@@ -282,11 +282,13 @@ func (p *prober) gotText(seen []string) string {
 	for _, s := range seen[max(0, len(seen)-3):] {
 		q = append(q, quote([]byte(s)))
 	}
-	noun := "replies"
-	if len(seen) == 1 {
-		noun = "reply"
+	switch {
+	case len(seen) == 1:
+		return "got 1 reply: " + q[0]
+	case len(seen) <= 3:
+		return fmt.Sprintf("got %d replies: %s", len(seen), strings.Join(q, ", "))
 	}
-	return fmt.Sprintf("got %d %s, last %s", len(seen), noun, strings.Join(q, ", "))
+	return fmt.Sprintf("got %d replies, the last 3: %s", len(seen), strings.Join(q, ", "))
 }
 
 // quote shows a reply in a check line, cut to 80 bytes, as it is when it is

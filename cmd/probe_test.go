@@ -401,7 +401,7 @@ func TestProbeJUnit(t *testing.T) {
 		{"upgrade", ""},
 		{"subprotocol", "none (expected chat)"},
 		{"reply 1", ""},
-		{"reply 2", `no reply matched nothing within --timeout 1s (got 2 replies, last hi, <&>)`},
+		{"reply 2", `no reply matched nothing within --timeout 1s (got 2 replies: hi, <&>)`},
 		{"close", "not decided: --timeout 1s had passed"},
 	}
 	if doc.Tests != len(want) || doc.Failures != 3 || len(doc.Suites) != 1 {

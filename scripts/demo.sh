@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# demo.sh: a real wsx session against the built-in server, no network needed.
+# demo.sh: every wsx command, for real, against `wsx serve` on loopback (no
+# network needed): connect, send, listen, probe, serve, codes, completion and
+# man, and a session that works out why a server closes with 1008.
 # Usage: bash scripts/demo.sh
 set -eu
 cd "$(dirname "$0")/.."
@@ -58,5 +60,67 @@ status=0
 wsx connect "$(cat "$tmp/locked.url")" || status=$?
 echo "exit status: $status"
 
-step "wsx codes 4001 1008 1014"
-wsx codes 4001 1008 1014
+# run CMD...: runs a step that may fail, and shows its exit status
+run() {
+	local status=0
+	"$@" || status=$?
+	echo "exit status: $status"
+}
+
+step "wsx send URL '{\"op\":\"ping\"}' hello --count 3    # arguments are messages; wait for 3 replies"
+wsx send "$URL" '{"op":"ping"}' hello --count 3
+
+step "wsx send --json URL '{\"ok\":true}' '{broken'    # checked before connecting"
+run wsx send --json "$URL" '{"ok":true}' '{broken'
+
+serve feed --send '{"type":"trade","price":101.5}' --send '{"type":"quote","price":99}' --send '{"type":"trade","price":102.25}'
+FEED=$(cat "$tmp/feed.url")
+step "wsx listen --filter type==trade --select price --count 2 URL"
+wsx listen --filter type==trade --select price --count 2 "$FEED"
+
+step "wsx listen --format jsonl --count 1 URL"
+wsx listen --format jsonl --count 1 "$FEED"
+
+serve chat --mode broadcast
+CHAT=$(cat "$tmp/chat.url")
+step "wsx listen --count 1 URL &  then  wsx send URL 'hi all'    # --mode broadcast relays to every client"
+wsx listen --count 1 --timeout 10s "$CHAT" >"$tmp/chat.out" &
+listener=$!
+for _ in $(seq 200); do # wait until the listener is connected
+	[ "$(grep -c 'open from' "$tmp/chat.log")" -ge 1 ] && break
+	sleep 0.05
+done
+wsx send -q "$CHAT" 'hi all' >/dev/null
+wait "$listener"
+cat "$tmp/chat.out"
+
+step "wsx probe --send ping --expect ping --ping URL"
+wsx probe --send ping --expect ping --ping "$URL"
+
+step "wsx probe --send ping --expect pong URL    # a check that fails: exit 7"
+run wsx probe --timeout 2s --send ping --expect pong "$URL"
+
+# Why does this server close? A debugging session.
+serve policy --protocol chat.v2 --close-after 1 --close-code 1008 --close-reason 'subscribe first'
+POLICY=$(cat "$tmp/policy.url")
+step "echo hello | wsx connect URL    # the server closes: how, and why?"
+run sh -c "echo hello | '$tmp/wsx' connect '$POLICY'"
+
+step "wsx codes 1008"
+wsx codes 1008
+
+step "echo hello | wsx connect -v -p chat.v2 --format jsonl URL    # the handshake and the close, in full"
+run sh -c "echo hello | '$tmp/wsx' connect -v -p chat.v2 --format jsonl '$POLICY'"
+
+step "echo hello | wsx connect -q --expect-close 1008 URL    # 1008 expected here: exit 0"
+run sh -c "echo hello | '$tmp/wsx' connect -q --expect-close 1008 '$POLICY'"
+
+step "wsx probe -p chat.v2 --expect-protocol chat.v2 --send hello --expect-close 1008 URL"
+wsx probe -p chat.v2 --expect-protocol chat.v2 --send hello --expect-close 1008 "$POLICY"
+
+step "wsx codes 4001 1014 3000"
+wsx codes 4001 1014 3000
+
+step "wsx completion bash | head -3;  wsx man | head -3"
+wsx completion bash | head -3
+wsx man | head -3
