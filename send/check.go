@@ -23,7 +23,7 @@ func (c Check) Message(m Message) error {
 	}
 	if c.JSON && !json.Valid(m.Data) {
 		var v json.RawMessage
-		return &InputError{Pos: m.Pos, Msg: "not JSON: " + jsonError(json.Unmarshal(m.Data, &v))}
+		return &InputError{Pos: m.Where(), Msg: "not JSON: " + jsonError(json.Unmarshal(m.Data, &v))}
 	}
 	return nil
 }
@@ -32,7 +32,7 @@ func (c Check) Message(m Message) error {
 func (c Check) file(m Message) error {
 	f, err := os.Open(m.File)
 	if err != nil {
-		return &InputError{Pos: m.Pos, Msg: err.Error()}
+		return &InputError{Pos: m.Where(), Msg: err.Error()}
 	}
 	defer f.Close()
 	if !c.Binary {
@@ -41,15 +41,15 @@ func (c Check) file(m Message) error {
 			if err == nil {
 				err = u.Close()
 			}
-			return &InputError{Pos: m.Pos, Msg: err.Error()}
+			return &InputError{Pos: m.Where(), Msg: err.Error()}
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return &InputError{Pos: m.Pos, Msg: err.Error()}
+			return &InputError{Pos: m.Where(), Msg: err.Error()}
 		}
 	}
 	if c.JSON {
 		if err := oneJSONValue(f); err != nil {
-			return &InputError{Pos: m.Pos, Msg: "not JSON: " + err.Error()}
+			return &InputError{Pos: m.Where(), Msg: "not JSON: " + err.Error()}
 		}
 	}
 	return nil

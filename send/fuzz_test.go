@@ -119,8 +119,8 @@ func compareLines(t *testing.T, got []Message, want []modelLine, n int) {
 	}
 	for i, m := range got {
 		pos := "line " + strconv.Itoa(want[i].line)
-		if !bytes.Equal(m.Data, want[i].data) || m.Pos != pos {
-			t.Fatalf("message %d = %q at %s, want %q at %s", i, m.Data, m.Pos, want[i].data, pos)
+		if !bytes.Equal(m.Data, want[i].data) || m.Where() != pos {
+			t.Fatalf("message %d = %q at %s, want %q at %s", i, m.Data, m.Where(), want[i].data, pos)
 		}
 	}
 }

@@ -18,12 +18,22 @@ import (
 type Message struct {
 	Data   []byte
 	Binary bool
-	Pos    string   // where it came from, for errors: "line 3"
+	Pos    string   // where it came from, for errors: "argument 2"
+	Unit   string   // with Line, for input read a line at a time: "line"
+	Line   int      // (built into a position only when one is needed)
 	Cmd    *Command // set for slash commands typed at the prompt
 	// File, when set, is streamed from disk instead of Data (large @FILE
 	// messages); Size is its length.
 	File string
 	Size int64
+}
+
+// Where says where the message came from, for errors: "line 3".
+func (m Message) Where() string {
+	if m.Unit != "" {
+		return m.Unit + " " + strconv.Itoa(m.Line)
+	}
+	return m.Pos
 }
 
 // Len is the message's payload size.
@@ -95,7 +105,7 @@ func (l *Lines) Next() (Message, error) {
 			}
 			continue
 		}
-		m := Message{Data: data, Binary: l.check.Binary, Pos: l.unit + " " + strconv.Itoa(l.line)}
+		m := Message{Data: data, Binary: l.check.Binary, Unit: l.unit, Line: l.line}
 		return m, l.check.Message(m)
 	}
 }
@@ -168,7 +178,7 @@ func (l *Lines) Pending() int {
 // CheckUTF8 refuses a text message that is not valid UTF-8, naming where.
 func CheckUTF8(m Message) error {
 	if off := InvalidUTF8(m.Data); off >= 0 {
-		return &InputError{Pos: m.Pos, Msg: fmt.Sprintf("not valid UTF-8 at byte %d", off)}
+		return &InputError{Pos: m.Where(), Msg: fmt.Sprintf("not valid UTF-8 at byte %d", off)}
 	}
 	return nil
 }

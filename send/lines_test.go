@@ -78,9 +78,9 @@ func checkMessages(t *testing.T, got []Message, want []wantMsg, bin bool) {
 		t.Fatalf("%d messages %q, want %d %q", len(got), datas(got), len(want), want)
 	}
 	for i, m := range got {
-		if string(m.Data) != want[i].data || m.Pos != want[i].pos || m.Binary != bin || m.Cmd != nil {
+		if string(m.Data) != want[i].data || m.Where() != want[i].pos || m.Binary != bin || m.Cmd != nil {
 			t.Errorf("message %d = {%q %s binary:%v cmd:%v}, want {%q %s binary:%v}",
-				i, m.Data, m.Pos, m.Binary, m.Cmd, want[i].data, want[i].pos, bin)
+				i, m.Data, m.Where(), m.Binary, m.Cmd, want[i].data, want[i].pos, bin)
 		}
 	}
 }
@@ -121,8 +121,8 @@ func TestLinesLong(t *testing.T) {
 				if !bytes.Equal(ms[1].Data, long) {
 					t.Fatalf("the long line came back as %d bytes, want %d", len(ms[1].Data), len(long))
 				}
-				if ms[1].Pos != "line 2" || (want == 3 && (string(ms[2].Data) != "after" || ms[2].Pos != "line 3")) {
-					t.Errorf("positions %q %q", ms[1].Pos, ms[len(ms)-1].Pos)
+				if ms[1].Where() != "line 2" || (want == 3 && (string(ms[2].Data) != "after" || ms[2].Where() != "line 3")) {
+					t.Errorf("positions %q %q", ms[1].Where(), ms[len(ms)-1].Where())
 				}
 			})
 		}
