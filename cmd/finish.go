@@ -101,14 +101,11 @@ func (r *run) closeByUs(code closecodes.Code, reason string) (res listen.Result,
 	}
 	t := time.NewTimer(r.cfg.closeTimeout)
 	defer t.Stop()
-	select {
-	case res = <-r.readDone:
-		return res, true
-	case <-t.C:
-		r.s.ws.NetConn().Close()
-	case <-r.env.Signals:
-		return res, false
+	done, ok := r.awaitEcho(t, &res)
+	if !ok || done {
+		return res, ok
 	}
+	r.s.ws.NetConn().Close()
 	t.Reset(r.cfg.closeTimeout) // the reader ends once its connection is closed; bounded all the same
 	select {
 	case res = <-r.readDone:
@@ -117,6 +114,35 @@ func (r *run) closeByUs(code closecodes.Code, reason string) (res listen.Result,
 		return res, false
 	}
 	return res, true
+}
+
+// closeWaitLimit bounds the whole wait for the close echo, in units of
+// --close-timeout, however long the server keeps sending.
+const closeWaitLimit = 10
+
+// awaitEcho waits for the reader to end after wsx's close frame. The wait
+// ends after --close-timeout with nothing from the server: a server still
+// sending (echoes of a long input) is still working through what wsx sent,
+// and giving up on it would cut that off. done: the reader ended; ok is
+// false after a second signal.
+func (r *run) awaitEcho(t *time.Timer, res *listen.Result) (done, ok bool) {
+	seen := r.s.tap.BytesRead()
+	for range closeWaitLimit {
+		select {
+		case *res = <-r.readDone:
+			return true, true
+		case <-t.C:
+		case <-r.env.Signals:
+			return false, false
+		}
+		n := r.s.tap.BytesRead()
+		if n == seen {
+			break
+		}
+		seen = n
+		t.Reset(r.cfg.closeTimeout)
+	}
+	return false, true
 }
 
 // stopWriter stops the writer after the message it is writing, and returns

@@ -41,7 +41,7 @@ func sessionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "timeout", Usage: "fail with exit 6 unless the goal is met within `DUR`"},
 		&cli.StringFlag{Name: "close-code", Value: "1000", Usage: "close with `CODE|NAME`"},
 		&cli.StringFlag{Name: "close-reason", Usage: "close with reason `TEXT` (at most 123 bytes)"},
-		&cli.StringFlag{Name: "close-timeout", Value: "3s", Usage: "wait `DUR` for the server's close echo"},
+		&cli.StringFlag{Name: "close-timeout", Value: "3s", Usage: "wait for the server's close echo until it has sent nothing for `DUR` (at most 10 times DUR in all)"},
 		&cli.StringFlag{Name: "expect-close", Value: "1000,1001", Usage: "server close `CODES` that count as normal (comma list of numbers or names)"},
 	}
 }

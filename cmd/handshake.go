@@ -69,8 +69,10 @@ func refusedError(resp *http.Response) error {
 	switch code := resp.StatusCode; {
 	case code >= 300 && code < 400:
 		e.hint("wsx does not follow redirects; try the Location above")
-	case code == 401 || code == 403:
+	case code == 401:
 		e.hint("the server wants credentials: -u USER:PASS, or -H 'Authorization: Bearer TOKEN'")
+	case code == 403:
+		e.hint("the server refuses this client: check the credentials, the Origin (--origin URL) and the path")
 	case code == 404:
 		e.hint("check the path in the URL")
 	case code == 429 || code == 503:
