@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -214,6 +215,8 @@ func dialError(err error, resp *http.Response, nd *netDialer, d *dialConfig) err
 	switch {
 	case strings.Contains(err.Error(), "remote error: tls: "):
 		return tlsAlertError(err, d)
+	case resp != nil && resp.StatusCode == http.StatusSwitchingProtocols && errors.Is(err, websocket.ErrBadHandshake):
+		return badSwitchError(resp)
 	case resp != nil && errors.Is(err, websocket.ErrBadHandshake):
 		return refusedError(resp)
 	case resp != nil:
@@ -223,11 +226,40 @@ func dialError(err error, resp *http.Response, nd *netDialer, d *dialConfig) err
 			hint("the server accepted TCP but did not answer the WebSocket upgrade; is it a WebSocket server?")
 	case timeout:
 		return errorf(ExitConnect, "could not connect to %s within %v", d.target.hostPort(), d.connectTimeout)
+	case nd.connected && isDrop(err):
+		return errorf(ExitConnect, "connection to %s lost during the upgrade: %v", d.target.hostPort(), trimPrefix(err)).
+			hint("the server closed the connection before its answer was complete")
 	case nd.connected:
 		return errorf(ExitUpgrade, "upgrade failed: %v", trimPrefix(err)).
 			hint("the server did not answer with HTTP; is it a WebSocket server?")
 	}
 	return connectError(err, d)
+}
+
+// badSwitchError explains a 101 answer that does not complete the
+// handshake (RFC 6455 §4.2.2): gorilla only says it was bad.
+func badSwitchError(resp *http.Response) error {
+	what := "the Sec-WebSocket-Accept header is wrong or missing"
+	switch {
+	case !strings.EqualFold(resp.Header.Get("Upgrade"), "websocket"):
+		what = fmt.Sprintf("its Upgrade header is %q, not websocket", resp.Header.Get("Upgrade"))
+	case !headerHasToken(resp.Header, "Connection", "upgrade"):
+		what = fmt.Sprintf("its Connection header is %q, without upgrade", resp.Header.Get("Connection"))
+	}
+	return errorf(ExitUpgrade, "upgrade failed: HTTP %s but %s", resp.Status, what).
+		hint("the server (or a proxy before it) does not complete the WebSocket handshake (RFC 6455 §4.2.2)")
+}
+
+// headerHasToken reports whether a comma-separated header holds token.
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func isTimeout(err error) bool {

@@ -43,6 +43,9 @@ func (r *run) finish(end error) error {
 		return r.fail(end)
 	}
 	c := format.Close{By: "client", Code: code, HasCode: true, Reason: []byte(reason)}
+	if r.gaveUp && r.wrote != nil {
+		c.Unsent = r.wrote.Unsent // the server stopped reading: what wsx held is lost
+	}
 	f := res.Frame
 	if f != nil {
 		c.Echo, c.EchoCode = true, closecodes.Code(f.Code)
@@ -155,6 +158,7 @@ func (r *run) stopWriter() int {
 		case w := <-r.writeDone:
 			r.wrote = &w
 		case <-t.C: // the server is not reading: give up the message
+			r.gaveUp = true
 			r.s.ws.NetConn().Close()
 			t.Reset(r.cfg.closeTimeout)
 			select {

@@ -96,6 +96,7 @@ type run struct {
 	readDone  chan listen.Result
 	writeDone chan send.Result
 	wrote     *send.Result // the writer's result, once it is in
+	gaveUp    bool         // the writer was stuck writing when wsx closed: its message was given up
 	stopPing  chan struct{}
 	closeWith *send.Command // a /close typed at the prompt
 }
