@@ -43,11 +43,13 @@ func readDialConfig(c *cli.Context, env *Env, rawURL string) (*dialConfig, error
 	}
 	d := &dialConfig{
 		target:      t,
-		protocols:   splitList(c.StringSlice("protocol")),
 		compress:    c.Bool("compress"),
 		verbose:     c.Bool("verbose"),
 		showSecrets: c.Bool("show-secrets"),
 		insecure:    c.Bool("insecure"),
+	}
+	if d.protocols, err = parseProtocols(c.StringSlice("protocol")); err != nil {
+		return nil, err
 	}
 	if d.header, err = parseHeaders(c.StringSlice("header")); err != nil {
 		return nil, err
@@ -58,10 +60,10 @@ func readDialConfig(c *cli.Context, env *Env, rawURL string) (*dialConfig, error
 	if err := d.readAuth(c); err != nil {
 		return nil, err
 	}
-	if d.connectTimeout, err = parseDuration("connect-timeout", c.String("connect-timeout")); err != nil {
+	if d.connectTimeout, err = durationFlag(c, "connect-timeout"); err != nil {
 		return nil, err
 	}
-	if d.pingInterval, err = parseDuration("ping-interval", c.String("ping-interval")); err != nil {
+	if d.pingInterval, err = durationFlag(c, "ping-interval"); err != nil {
 		return nil, err
 	}
 	if d.maxSize, err = parseSize("max-size", c.String("max-size")); err != nil {

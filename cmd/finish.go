@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -32,21 +33,26 @@ func (r *run) finish(end error) error {
 			reason = c.Reason
 		}
 	}
-	res, ok := r.closeByUs(code, reason)
-	if !ok {
-		return &Error{Code: ExitInterrupted, Reported: true}
-	}
+	res, sig := r.closeByUs(code, reason)
 	if f := res.Frame; f != nil && crossed(f, code) {
-		if err := r.serverClosed(f, 0); end == nil {
+		if err := r.serverClosed(f, 0); end == nil && sig == nil {
 			return err
 		}
-		return r.fail(end)
+	} else {
+		r.ourClose(code, reason, f)
 	}
+	if sig != nil { // a signal ended the wait for the echo
+		return interrupted(sig)
+	}
+	return r.fail(end)
+}
+
+// ourClose reports the close wsx started, and the server's echo.
+func (r *run) ourClose(code closecodes.Code, reason string, f *listen.CloseFrame) {
 	c := format.Close{By: "client", Code: code, HasCode: true, Reason: []byte(reason)}
 	if r.gaveUp && r.wrote != nil {
 		c.Unsent = r.wrote.Unsent // the server stopped reading: what wsx held is lost
 	}
-	f := res.Frame
 	if f != nil {
 		c.Echo, c.EchoCode = true, closecodes.Code(f.Code)
 		if !f.HasCode {
@@ -54,7 +60,6 @@ func (r *run) finish(end error) error {
 		}
 	}
 	r.out.Closed(c, f == nil) // a missing echo is a warning: it shows even with -q
-	return r.fail(end)
 }
 
 // crossed reports whether the close frame that answered ours is really the
@@ -95,28 +100,27 @@ func (r *run) fail(err error) error {
 	return &Error{Code: e.Code, Msg: e.Msg, Reported: true}
 }
 
-// closeByUs runs wsx's side of the closing handshake. ok is false when a
-// second signal asked to stop at once.
-func (r *run) closeByUs(code closecodes.Code, reason string) (res listen.Result, ok bool) {
+// closeByUs runs wsx's side of the closing handshake. sig is the signal
+// that asked to stop waiting at once, if one came.
+func (r *run) closeByUs(code closecodes.Code, reason string) (res listen.Result, sig os.Signal) {
 	r.stopWriter()
 	if err := r.closer.Close(uint16(code), reason); err != nil && !errors.Is(err, websocket.ErrCloseSent) {
 		r.out.Verbose("close frame not sent: %v", err)
 	}
 	t := time.NewTimer(r.cfg.closeTimeout)
 	defer t.Stop()
-	done, ok := r.awaitEcho(t, &res)
-	if !ok || done {
-		return res, ok
+	done, sig := r.awaitEcho(t, &res)
+	if sig != nil || done {
+		return res, sig
 	}
 	r.s.ws.NetConn().Close()
 	t.Reset(r.cfg.closeTimeout) // the reader ends once its connection is closed; bounded all the same
 	select {
 	case res = <-r.readDone:
 	case <-t.C:
-	case <-r.env.Signals:
-		return res, false
+	case sig = <-r.env.Signals:
 	}
-	return res, true
+	return res, sig
 }
 
 // closeWaitLimit bounds the whole wait for the close echo, in units of
@@ -126,17 +130,17 @@ const closeWaitLimit = 10
 // awaitEcho waits for the reader to end after wsx's close frame. The wait
 // ends after --close-timeout with nothing from the server: a server still
 // sending (echoes of a long input) is still working through what wsx sent,
-// and giving up on it would cut that off. done: the reader ended; ok is
-// false after a second signal.
-func (r *run) awaitEcho(t *time.Timer, res *listen.Result) (done, ok bool) {
+// and giving up on it would cut that off. done: the reader ended; sig: a
+// signal asked to stop waiting.
+func (r *run) awaitEcho(t *time.Timer, res *listen.Result) (done bool, sig os.Signal) {
 	seen := r.s.tap.BytesRead()
 	for range closeWaitLimit {
 		select {
 		case *res = <-r.readDone:
-			return true, true
+			return true, nil
 		case <-t.C:
-		case <-r.env.Signals:
-			return false, false
+		case sig := <-r.env.Signals:
+			return false, sig
 		}
 		n := r.s.tap.BytesRead()
 		if n == seen {
@@ -145,7 +149,7 @@ func (r *run) awaitEcho(t *time.Timer, res *listen.Result) (done, ok bool) {
 		seen = n
 		t.Reset(r.cfg.closeTimeout)
 	}
-	return false, true
+	return false, nil
 }
 
 // stopWriter stops the writer after the message it is writing, and returns
@@ -190,8 +194,12 @@ func (r *run) readerEnded(res listen.Result) error {
 			res.Invalid.Message, res.Invalid.Offset))
 	case res.Output != nil:
 		go func() { r.readDone <- r.reader.Drain() }()
-		r.closeByUs(closecodes.NormalClosure, "")
-		if errors.Is(res.Output, syscall.EPIPE) {
+		closed, sig := r.closeByUs(closecodes.NormalClosure, "")
+		r.ourClose(closecodes.NormalClosure, "", closed.Frame)
+		switch {
+		case sig != nil:
+			return interrupted(sig)
+		case errors.Is(res.Output, syscall.EPIPE):
 			return nil // stdout was closed (| head): a normal end
 		}
 		return r.fail(errorf(ExitError, "writing to stdout: %v", res.Output))

@@ -64,6 +64,16 @@ func concat(sets ...[]cli.Flag) []cli.Flag {
 	return all
 }
 
+// durationFlag reads a duration flag; given empty, it is a mistake, not
+// "no limit" (--connect-timeout= must not turn the timeout off).
+func durationFlag(c *cli.Context, flag string) (time.Duration, error) {
+	s := c.String(flag)
+	if s == "" && c.IsSet(flag) {
+		return 0, usageError("invalid --%s \"\": want a duration like 500ms, 3s or 2m", flag)
+	}
+	return parseDuration(flag, s)
+}
+
 // parseDuration reads a flag's duration: Go syntax (1.5s, 200ms, 2m) or a
 // bare number of seconds, as curl takes them.
 func parseDuration(flag, s string) (time.Duration, error) {
@@ -179,11 +189,44 @@ func readHeaderFile(h http.Header, file string) error {
 func addHeader(h http.Header, line, where string) error {
 	name, value, ok := strings.Cut(line, ":")
 	name = strings.TrimSpace(name)
-	if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
+	if !ok || !isHTTPToken(name) {
 		return usageError("invalid header in %s: want 'Name: value'", where)
+	}
+	if i := strings.IndexFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }); i >= 0 {
+		return usageError("invalid header in %s: the value of %s holds a control character (byte %d)", where, name, len(name)+1+i)
 	}
 	h.Add(name, strings.TrimSpace(value))
 	return nil
+}
+
+// parseProtocols reads --protocol: repeated, comma-separated subprotocol
+// names, each an HTTP token (RFC 6455 §4.1).
+func parseProtocols(values []string) ([]string, error) {
+	var out []string
+	for _, v := range values {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if !isHTTPToken(p) {
+				return nil, usageError("invalid --protocol %q: a subprotocol name is a token (letters, digits and !#$%%&'*+-.^_`|~, no spaces)", p)
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// isHTTPToken reports whether s is an HTTP token (RFC 9110 §5.6.2).
+func isHTTPToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // splitList reads repeated, comma-separated flag values in order.

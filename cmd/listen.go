@@ -34,7 +34,7 @@ func runListen(c *cli.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	if sc.idle, err = parseDuration("idle-timeout", c.String("idle-timeout")); err != nil {
+	if sc.idle, err = durationFlag(c, "idle-timeout"); err != nil {
 		return err
 	}
 	for _, expr := range c.StringSlice("filter") {
@@ -45,6 +45,9 @@ func runListen(c *cli.Context, env *Env) error {
 		sc.filters = append(sc.filters, f)
 	}
 	sc.selectPath, sc.keepOpen = c.String("select"), true
+	if sc.selectPath == "" && c.IsSet("select") {
+		return usageError("invalid --select \"\": want a gjson path, like data.price")
+	}
 	for _, m := range c.StringSlice("send") {
 		if m == "@-" {
 			return usageError("--send @-: listen never reads stdin").hint("use 'wsx send' to send stdin")

@@ -31,6 +31,10 @@ type Env struct {
 func OSEnv() *Env {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	// A closed stdout (wsx listen URL | head -1) is an EPIPE error wsx
+	// handles, closing the connection cleanly, not a SIGPIPE death that
+	// drops it without a close frame.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	return &Env{
 		Stdin:     os.Stdin,
 		Stdout:    os.Stdout,

@@ -137,7 +137,7 @@ func tlsError(err error, d *dialConfig) error {
 // (TLS 1.3 servers check client certificates then).
 func tlsAlertError(err error, d *dialConfig) error {
 	e := errorf(ExitConnect, "TLS: the server refused the connection: %v", strings.TrimPrefix(err.Error(), "remote error: "))
-	if strings.Contains(err.Error(), "certificate required") || strings.Contains(err.Error(), "bad certificate") {
+	if strings.Contains(err.Error(), "certificate") { // certificate required, bad certificate, unknown certificate authority...
 		if d.tls.Certificates == nil {
 			return e.hint("the server wants a client certificate: --cert FILE --key FILE")
 		}

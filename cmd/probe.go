@@ -95,13 +95,13 @@ func readProbeConfig(c *cli.Context, env *Env) (*probeConfig, error) {
 		repeat:         c.Int("repeat"),
 	}
 	var err error
-	if pc.timeout, err = parseDuration("timeout", c.String("timeout")); err != nil {
+	if pc.timeout, err = durationFlag(c, "timeout"); err != nil {
 		return nil, err
 	}
 	if pc.timeout == 0 {
 		return nil, usageError("invalid --timeout 0: a probe needs a time limit")
 	}
-	if pc.interval, err = parseDuration("interval", c.String("interval")); err != nil {
+	if pc.interval, err = durationFlag(c, "interval"); err != nil {
 		return nil, err
 	}
 	switch {

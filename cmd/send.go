@@ -54,7 +54,7 @@ func runSend(c *cli.Context, env *Env) error {
 func sendSource(c *cli.Context, env *Env, args []string) (send.Source, error) {
 	check := send.Check{Binary: c.Bool("binary"), JSON: c.Bool("json")}
 	repeat := c.Int("repeat")
-	interval, err := parseDuration("interval", c.String("interval"))
+	interval, err := durationFlag(c, "interval")
 	if err != nil {
 		return nil, err
 	}

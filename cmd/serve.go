@@ -69,6 +69,14 @@ func serveOptions(c *cli.Context) (serveConfig, error) {
 	default:
 		return serveConfig{}, usageError("invalid --mode %q: want echo, broadcast or sink", o.Mode)
 	}
+	for _, n := range []struct {
+		flag  string
+		value int
+	}{{"close-after", o.CloseAfter}, {"drop-after", o.DropAfter}} {
+		if n.value < -1 {
+			return serveConfig{}, usageError("invalid --%s %d: want a number of messages (0 or more)", n.flag, n.value)
+		}
+	}
 	if o.Reject != 0 && (o.Reject < 200 || o.Reject > 599) {
 		return serveConfig{}, usageError("invalid --reject %d: want an HTTP status from 200 to 599", o.Reject)
 	}

@@ -53,17 +53,17 @@ func readConfigs(c *cli.Context, env *Env, rawURL string) (*dialConfig, *session
 
 // readWait reads --wait (connect, send).
 func (sc *sessionConfig) readWait(c *cli.Context) (err error) {
-	sc.wait, err = parseDuration("wait", c.String("wait"))
+	sc.wait, err = durationFlag(c, "wait")
 	return err
 }
 
 func readSessionConfig(c *cli.Context) (*sessionConfig, error) {
 	sc := &sessionConfig{closeReason: c.String("close-reason")}
 	var err error
-	if sc.timeout, err = parseDuration("timeout", c.String("timeout")); err != nil {
+	if sc.timeout, err = durationFlag(c, "timeout"); err != nil {
 		return nil, err
 	}
-	if sc.closeTimeout, err = parseDuration("close-timeout", c.String("close-timeout")); err != nil {
+	if sc.closeTimeout, err = durationFlag(c, "close-timeout"); err != nil {
 		return nil, err
 	}
 	if sc.closeCode, err = parseCloseCode("close-code", c.String("close-code")); err != nil {
@@ -261,6 +261,8 @@ func (r *run) timedOut() error {
 	switch {
 	case r.cfg.keepOpen && r.cfg.count == 0:
 		return errorf(ExitTimeout, "timed out after %v (%s received)", r.cfg.timeout, count(r.reader.Kept(), "message"))
+	case r.cfg.sendAll && r.cfg.count > 0 && r.reader.Kept() >= r.cfg.count:
+		what = fmt.Sprintf("the end of the input (%s received)", count(r.reader.Kept(), "message"))
 	case r.cfg.count == 1:
 		what = fmt.Sprintf("1 message (got %d)", r.reader.Kept())
 	case r.cfg.count > 1:

@@ -62,7 +62,7 @@ func parseTarget(raw string) (*target, error) {
 	return t, nil
 }
 
-var urlPassword = regexp.MustCompile(`(//[^/@:?#]*):[^@?#]*@`)
+var urlPassword = regexp.MustCompile(`(//[^/@:?#]*):[^?#]*@`)
 
 // redactURL hides the password of a URL, even one that does not parse.
 func redactURL(s string) string {
