@@ -40,7 +40,7 @@ func (p *Printer) Closed(c Close, abnormal bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.mode == JSONL {
-		p.writeEvent(p.appendCloseEvent(p.buf[:0], c))
+		p.writeEvent(p.appendCloseEvent(p.pend, c))
 	}
 	if !p.quiet || abnormal || c.Unsent > 0 || c.Violation != "" {
 		p.errLines(p.closeLine(c, abnormal))

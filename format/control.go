@@ -17,7 +17,7 @@ func (p *Printer) Control(kind string, dir Dir, data []byte, rtt time.Duration) 
 	case p.mode == JSONL:
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		p.writeEvent(p.appendControlEvent(p.buf[:0], kind, dir, data, rtt))
+		p.writeEvent(p.appendControlEvent(p.pend, kind, dir, data, rtt))
 	case p.verbose:
 		line := arrow(dir) + " " + kind + " " + strconv.Quote(string(data))
 		if rtt > 0 {

@@ -5,7 +5,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/tidwall/gjson"
+	"github.com/tidwall/pretty"
 )
 
 // maxDepth bounds the nesting of a message treated as JSON, as
@@ -16,63 +16,50 @@ const maxDepth = 10000
 // isJSON reports whether data is one valid JSON value that is safe to
 // re-indent (nesting at most maxDepth).
 func isJSON(data []byte) bool {
-	return depthOK(data) && gjson.ValidBytes(data)
+	ok, _ := scanJSON(data)
+	return ok
 }
 
-// depthOK reports whether brackets outside strings nest at most maxDepth.
-func depthOK(data []byte) bool {
-	depth := 0
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '"':
-			i = skipString(data, i+1)
-		case '[', '{':
-			if depth++; depth > maxDepth {
-				return false
-			}
-		case ']', '}':
-			depth--
-		}
+// appendUgly adds data, valid JSON, without the spaces between its tokens
+// (pretty.Ugly), on one line. spaced, from scanJSON, says whether it has
+// any: most messages have none, and are copied.
+func appendUgly(b, data []byte, spaced bool) []byte {
+	start := len(b)
+	b = append(b, data...)
+	if !spaced {
+		return b
 	}
-	return true
-}
-
-// skipString returns the index of the quote closing a string whose content
-// starts at i (or len(data) when it is not closed).
-func skipString(data []byte, i int) int {
-	for ; i < len(data); i++ {
-		switch data[i] {
-		case '\\':
-			i++
-		case '"':
-			return i
-		}
-	}
-	return i
+	return b[:start+len(pretty.UglyInPlace(b[start:]))]
 }
 
 const hexDigits = "0123456789abcdef"
 
 // appendString adds s as a JSON string. Valid UTF-8 is kept as is, control
 // characters are escaped and each invalid byte becomes \ufffd, so the result
-// is always valid JSON.
+// is always valid JSON. Runs of bytes kept as they are go in one append.
 func appendString(b, s []byte) []byte {
 	b = append(b, '"')
+	start := 0 // the run of bytes kept as they are
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, n := utf8.DecodeRune(s[i:])
-			if r == utf8.RuneError && n == 1 {
-				b = append(b, `\ufffd`...)
-			} else {
-				b = append(b, s[i:i+n]...)
+		if c < utf8.RuneSelf {
+			if jsonPlain[c] {
+				i++
+				continue
 			}
-			i += n
+			b = appendASCII(append(b, s[start:i]...), c)
+			i++
+			start = i
 			continue
 		}
-		b = appendASCII(b, c)
-		i++
+		r, n := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(append(b, s[start:i]...), `\ufffd`...)
+			start = i + 1
+		}
+		i += n
 	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
 

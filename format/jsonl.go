@@ -4,18 +4,17 @@ import (
 	"encoding/base64"
 	"strconv"
 	"unicode/utf8"
-
-	"github.com/tidwall/pretty"
 )
 
-// timeLayout is RFC 3339 in UTC with milliseconds, as jsonl events carry it.
-const timeLayout = "2006-01-02T15:04:05.000Z"
+// timeLayout is RFC 3339 in UTC to the second; jsonl events add
+// milliseconds and "Z": "2006-01-02T15:04:05.000Z".
+const timeLayout = "2006-01-02T15:04:05"
 
 // appendEventHead starts a jsonl object: {"time":"...","event":"<event>".
 func (p *Printer) appendEventHead(b []byte, event string) []byte {
 	b = append(b, `{"time":"`...)
-	b = p.now().UTC().AppendFormat(b, timeLayout)
-	b = append(b, `","event":"`...)
+	b = p.eventText.append(b, p.now().UTC(), timeLayout)
+	b = append(b, `Z","event":"`...)
 	b = append(b, event...)
 	return append(b, '"')
 }
@@ -36,22 +35,67 @@ func appendEventEnd(b []byte) []byte {
 // JSON (and valid UTF-8) is embedded as JSON, compacted to keep the line one
 // line; other text becomes a string; binary data becomes base64.
 func (p *Printer) appendMessageEvent(b []byte, dir Dir, binary bool, data []byte) []byte {
-	b = p.appendEventHead(b, "message")
-	b = appendDirType(b, dir, binary)
-	b = appendKey(b, "data")
-	switch {
-	case binary:
-		b = appendBase64String(b, data)
-	case utf8.Valid(data) && isJSON(data):
-		start := len(b)
-		b = append(b, data...)
-		b = b[:start+len(pretty.UglyInPlace(b[start:]))]
-	default:
-		b = appendString(b, data)
+	if head, ok := messageHead(dir, binary); ok { // the usual start, in one append
+		b = append(b, `{"time":"`...)
+		b = p.eventText.append(b, p.now().UTC(), timeLayout)
+		b = append(b, head...)
+	} else {
+		b = appendMessageHead(p.appendEventHead(b, "message"), dir, binary)
 	}
+	b = appendData(b, binary, data)
 	b = appendKey(b, "size")
 	b = strconv.AppendInt(b, int64(len(data)), 10)
 	return appendEventEnd(b)
+}
+
+// appendMessageHead adds the fields of a "message" event up to its data.
+func appendMessageHead(b []byte, dir Dir, binary bool) []byte {
+	b = appendDirType(b, dir, binary)
+	return appendKey(b, "data")
+}
+
+// messageHeads is, for a text message in, a binary one in, a text one out
+// and a binary one out, the text of its event from the end of the time up
+// to the data: `Z","event":"message","dir":"in","type":"text","data":`.
+var messageHeads = func() (heads [4]string) {
+	for i := range heads {
+		dir, binary := In, i%2 == 1
+		if i >= 2 {
+			dir = Out
+		}
+		heads[i] = string(appendMessageHead([]byte(`Z","event":"message"`), dir, binary))
+	}
+	return heads
+}()
+
+// messageHead is the entry of messageHeads for a message, if it has one.
+func messageHead(dir Dir, binary bool) (string, bool) {
+	i := 0
+	switch dir {
+	case In:
+	case Out:
+		i = 2
+	default:
+		return "", false
+	}
+	if binary {
+		i++
+	}
+	return messageHeads[i], true
+}
+
+// appendData adds a message's data: binary as base64, text that is JSON
+// (and UTF-8) as that JSON on one line, other text as a string.
+func appendData(b []byte, binary bool, data []byte) []byte {
+	if binary {
+		return appendBase64String(b, data)
+	}
+	if utf8.Valid(data) {
+		if json, spaced := scanJSON(data); json {
+			return appendUgly(b, data, spaced)
+		}
+	}
+	return appendString(b, data)
 }
 
 // appendDirType adds the "dir" and "type" fields.
@@ -92,8 +136,10 @@ func appendStrings(b []byte, list []string) []byte {
 	return append(b, ']')
 }
 
-// writeEvent writes one jsonl line on stdout; callers hold mu. The write
-// error is dropped: Message reports a closed stdout to the caller.
+// writeEvent writes b, one jsonl line built after any bytes Queue holds
+// (b extends pend), on stdout; callers hold mu. The write error is
+// dropped: Message reports a closed stdout to the caller.
 func (p *Printer) writeEvent(b []byte) {
-	_ = p.flush(p.out, b)
+	p.pend = b
+	_ = p.writeOut()
 }

@@ -2,6 +2,7 @@ package format
 
 import (
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -12,12 +13,17 @@ import (
 // bigger one (after a huge message) is dropped so its memory can be freed.
 const maxKeptBuf = 1 << 20
 
+// batchSize is how many bytes Queue holds at most before it writes them.
+const batchSize = 64 << 10
+
 // Printer writes events to stdout and stderr. Its methods are safe to call
 // from several goroutines: each event is written whole, never interleaved.
 type Printer struct {
 	mu       sync.Mutex
 	out, err io.Writer
-	buf      []byte // line buffer, reused under mu
+	pend     []byte // stdout bytes being built, or held by Queue; under mu
+	buf      []byte // stderr line buffer, reused under mu
+	batch    bool   // stdout is a pipe or a file, not a terminal: Queue may hold bytes
 
 	mode     Mode
 	binary   BinaryAs
@@ -28,16 +34,23 @@ type Printer struct {
 	verbose  bool
 	prompt   string
 	now      func() time.Time
+
+	stampText, eventText clockText // the current second as text, under mu
 }
 
 // New returns a Printer writing to stdout and stderr, with every Auto choice
 // in o resolved: Mode Auto is Pretty on a terminal and Raw otherwise,
 // BinaryAuto is Hex on a terminal and BinaryRaw otherwise, and colour is
 // decided per stream (Always wins; Auto needs a terminal and no NO_COLOR).
+//
+// When stdout is an *os.File that is not a terminal (a pipe or a file),
+// Queue may batch messages into fewer writes; see Queue.
 func New(stdout, stderr io.Writer, o Options) *Printer {
+	_, isFile := stdout.(*os.File)
 	p := &Printer{
 		out: stdout, err: stderr,
-		mode: o.Mode, binary: o.BinaryAs,
+		batch: isFile && !o.StdoutTTY,
+		mode:  o.Mode, binary: o.BinaryAs,
 		outColor: colorOn(o.Color, o.StdoutTTY, o.NoColorEnv),
 		errColor: colorOn(o.Color, o.StderrTTY, o.NoColorEnv),
 		stamps:   o.Timestamps, quiet: o.Quiet, verbose: o.Verbose,
@@ -84,31 +97,76 @@ func (p *Printer) Message(dir Dir, binary bool, data []byte) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	b := p.buf[:0]
-	if p.mode == JSONL {
-		b = p.appendMessageEvent(b, dir, binary, data)
-	} else {
-		b = p.appendPrefix(b)
-		b = p.appendBody(b, binary, data)
-	}
-	return p.flush(p.out, b)
+	p.pend = p.appendMessage(p.pend, dir, binary, data)
+	return p.writeOut()
 }
 
-// flush writes b and keeps it for reuse; callers hold mu.
-func (p *Printer) flush(w io.Writer, b []byte) error {
-	_, err := w.Write(b)
-	if cap(b) <= maxKeptBuf {
-		p.buf = b[:0]
-	} else {
-		p.buf = nil
+// Queue prints one data message like Message, except that when stdout is a
+// pipe or a file (not a terminal) the bytes may wait in memory, to go out
+// in one write with the messages after them: a write(2) per message would
+// cost more than the rest of printing it. A caller that queues must call
+// Flush before it waits for anything (such as the next frame), so that no
+// message sits unseen. Any other output (Message, Stream, an event, a
+// stderr line) writes what waits first, so the order of lines is kept.
+// The error is that of a write Queue made, if it made one.
+func (p *Printer) Queue(dir Dir, binary bool, data []byte) error {
+	if p.mode != JSONL && dir != In {
+		return nil
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pend = p.appendMessage(p.pend, dir, binary, data)
+	if p.batch && len(p.pend) < batchSize {
+		return nil
+	}
+	return p.writeOut()
+}
+
+// Flush writes what Queue holds, and returns the error of that write.
+func (p *Printer) Flush() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.flushOut()
+}
+
+// flushOut writes held stdout bytes, if any; callers hold mu.
+func (p *Printer) flushOut() error {
+	if len(p.pend) == 0 {
+		return nil
+	}
+	return p.writeOut()
+}
+
+// writeOut writes pend to stdout in one write and empties it, keeping the
+// buffer for reuse; callers hold mu.
+func (p *Printer) writeOut() error {
+	_, err := p.out.Write(p.pend)
+	p.pend = reuse(p.pend)
 	return err
+}
+
+// reuse empties b for the next line, or drops it when it grew too big.
+func reuse(b []byte) []byte {
+	if cap(b) > maxKeptBuf {
+		return nil
+	}
+	return b[:0]
+}
+
+// appendMessage renders a data message in the printer's mode.
+func (p *Printer) appendMessage(b []byte, dir Dir, binary bool, data []byte) []byte {
+	if p.mode == JSONL {
+		return p.appendMessageEvent(b, dir, binary, data)
+	}
+	b = p.appendPrefix(b)
+	return p.appendBody(b, binary, data)
 }
 
 // appendPrefix adds the timestamp and prompt that start a printed message.
 func (p *Printer) appendPrefix(b []byte) []byte {
 	if p.stamps {
-		b = p.now().AppendFormat(b, "15:04:05.000 ")
+		b = p.stampText.append(b, p.now(), "15:04:05")
+		b = append(b, ' ')
 	}
 	return append(b, p.prompt...)
 }
@@ -120,33 +178,21 @@ func (p *Printer) appendBody(b []byte, binary bool, data []byte) []byte {
 		return p.appendBinary(b, data)
 	case p.mode == Raw:
 		return append(append(b, data...), '\n')
-	case !isJSON(data):
+	case p.mode == Pretty && !p.outColor:
+		return appendPrettyBody(b, data)
+	}
+	json, spaced := scanJSON(data)
+	switch {
+	case !json:
 		return appendLine(b, data)
 	case p.mode == Pretty:
-		return p.appendColored(b, pretty.Pretty(data))
-	default:
-		return p.appendCompact(b, data)
-	}
-}
-
-// appendCompact adds data (valid JSON) on one line, then a newline.
-func (p *Printer) appendCompact(b []byte, data []byte) []byte {
-	if p.outColor {
+		return append(b, pretty.Color(pretty.Pretty(data), nil)...)
+	case p.outColor:
 		b = append(b, pretty.Color(pretty.Ugly(data), nil)...)
 		return append(b, '\n')
+	default:
+		return append(appendUgly(b, data, spaced), '\n')
 	}
-	start := len(b)
-	b = append(b, data...)
-	b = b[:start+len(pretty.UglyInPlace(b[start:]))]
-	return append(b, '\n')
-}
-
-// appendColored adds JSON text, coloured when stdout allows escapes.
-func (p *Printer) appendColored(b, json []byte) []byte {
-	if p.outColor {
-		json = pretty.Color(json, nil)
-	}
-	return append(b, json...)
 }
 
 // appendLine adds data and a newline unless data already ends in one.
@@ -156,4 +202,25 @@ func appendLine(b, data []byte) []byte {
 		b = append(b, '\n')
 	}
 	return b
+}
+
+// clockText prints clock times, keeping the text of the last second it
+// formatted: messages come many to a second, and appending that text costs
+// far less than formatting the time again.
+type clockText struct {
+	sec  int64
+	loc  *time.Location
+	text []byte // the time to the second, in the layout of the last call
+}
+
+// append adds t in layout, which must stop at the second, then ".mmm"
+// (milliseconds, cut like Go's ".000"). One clockText serves one layout.
+func (c *clockText) append(b []byte, t time.Time, layout string) []byte {
+	if sec := t.Unix(); c.text == nil || sec != c.sec || t.Location() != c.loc {
+		c.sec, c.loc = sec, t.Location()
+		c.text = t.AppendFormat(c.text[:0], layout)
+	}
+	b = append(b, c.text...)
+	ms := t.Nanosecond() / int(time.Millisecond)
+	return append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
 }

@@ -54,7 +54,7 @@ func (p *Printer) Error(msg string, hints ...string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.mode == JSONL {
-		b := p.appendEventHead(p.buf[:0], "error")
+		b := p.appendEventHead(p.pend, "error")
 		b = appendKey(b, "error")
 		b = appendStr(b, msg)
 		p.writeEvent(appendEventEnd(b))
@@ -78,7 +78,7 @@ func (p *Printer) Open(h Handshake) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.mode == JSONL {
-		p.writeEvent(p.appendOpenEvent(p.buf[:0], h))
+		p.writeEvent(p.appendOpenEvent(p.pend, h))
 	}
 	if !p.quiet {
 		p.errLines(fmt.Sprintf("connected to %s (subprotocol: %s, extensions: %s) in %s",
@@ -119,14 +119,18 @@ func (p *Printer) writeErr(line string) {
 }
 
 // errLines writes lines on stderr in one write, each ending in exactly one
-// newline; callers hold mu. Errors writing stderr have nowhere to go.
+// newline; callers hold mu. Messages that Queue holds go out first, so a
+// line about them (the close) comes after them. Errors writing stderr have
+// nowhere to go.
 func (p *Printer) errLines(lines ...string) {
+	_ = p.flushOut()
 	b := p.buf[:0]
 	for _, l := range lines {
 		b = append(b, strings.TrimSuffix(l, "\n")...)
 		b = append(b, '\n')
 	}
-	_ = p.flush(p.err, b)
+	_, _ = p.err.Write(b)
+	p.buf = reuse(b)
 }
 
 // durationUnits are the units humanDuration picks from, largest first, with

@@ -15,9 +15,10 @@ func (p *Printer) Streamable(binary bool) bool {
 // run ping handlers that print too.
 func (p *Printer) Stream(binary bool, r io.Reader) (n int64, readErr, writeErr error) {
 	p.mu.Lock()
-	prefix := p.appendPrefix(nil)
+	p.pend = p.appendPrefix(p.pend) // after what Queue holds, if anything
+	err := p.flushOut()
 	p.mu.Unlock()
-	if err := p.writeOut(prefix); err != nil {
+	if err != nil {
 		return 0, nil, err
 	}
 	buf := make([]byte, 32<<10)
@@ -25,7 +26,7 @@ func (p *Printer) Stream(binary bool, r io.Reader) (n int64, readErr, writeErr e
 		k, err := r.Read(buf)
 		if k > 0 {
 			n += int64(k)
-			if werr := p.writeOut(buf[:k]); werr != nil {
+			if werr := p.writeStream(buf[:k]); werr != nil {
 				return n, nil, werr
 			}
 		}
@@ -37,13 +38,13 @@ func (p *Printer) Stream(binary bool, r io.Reader) (n int64, readErr, writeErr e
 		}
 	}
 	if !binary {
-		writeErr = p.writeOut([]byte{'\n'})
+		writeErr = p.writeStream([]byte{'\n'})
 	}
 	return n, nil, writeErr
 }
 
-// writeOut writes b to stdout under the lock.
-func (p *Printer) writeOut(b []byte) error {
+// writeStream writes b to stdout under the lock.
+func (p *Printer) writeStream(b []byte) error {
 	if len(b) == 0 {
 		return nil
 	}

@@ -16,7 +16,7 @@ const fuzzUpgrade = "HTTP/1.1 101 Switching Protocols\r\n\r\n"
 // chunk sizes and read sizes drawn from seed. The Tap must not panic or
 // spin, must hand on exactly as many bytes as the server sent, and may change
 // only the low byte of a 1014 close code; it must keep the first close frame
-// exactly. A simple whole-stream model says which bytes change and which
+// exactly, and count the messages that end in the stream. A simple whole-stream model says which bytes change and which
 // frame is kept.
 func FuzzTap(f *testing.F) {
 	for i, tc := range tapCases {
@@ -64,6 +64,9 @@ func FuzzTap(f *testing.F) {
 		}
 		checkBytes(t, got, want.out, stream)
 		checkClose(t, tap.CloseFrame(), want.close)
+		if n := tap.messages.Load(); n != want.messages {
+			t.Fatalf("messages = %d, want %d", n, want.messages)
+		}
 		if n := tap.BytesRead(); n != int64(len(stream)) {
 			t.Fatalf("BytesRead = %d, want %d", n, len(stream))
 		}
@@ -114,6 +117,7 @@ type tapWant struct {
 	out      []byte      // the stream as handed on
 	close    *CloseFrame // the first complete close frame
 	rewrites []int       // offsets of rewritten bytes
+	messages int64       // final text, binary and continuation frames, whole
 }
 
 // modelTap parses a whole stream at once: the HTTP answer up to the first
@@ -164,6 +168,9 @@ func modelTap(stream []byte) tapWant {
 		}
 		if avail < length {
 			break
+		}
+		if b0&0x80 != 0 && b0&0x0f <= opBinary {
+			w.messages++
 		}
 		i = p + int(length)
 	}

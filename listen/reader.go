@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -25,7 +26,8 @@ type Options struct {
 	Filters Filters
 	// Select prints only the value at this gjson path; "" prints messages whole.
 	Select string
-	// OnMessage, when set, receives each kept message instead of the printer.
+	// OnMessage, when set, receives each kept message instead of the
+	// printer; data is its own, free to keep.
 	OnMessage func(binary bool, data []byte)
 	// OnPong, when set, is told of each pong and its round trip.
 	OnPong func(data string, rtt time.Duration)
@@ -37,17 +39,19 @@ type Reader struct {
 	tap   *Tap
 	out   *format.Printer
 	opts  Options
+	buf   []byte // the message being read, reused
 	count chan struct{}
 	pings *pings
 	seen  atomic.Int64 // messages received
 	kept  atomic.Int64 // messages that passed the filters
 	bytes atomic.Int64 // payload bytes received
-	last  atomic.Int64 // when the last message arrived, Unix nanoseconds
+	epoch time.Time    // when the reader was made
+	last  atomic.Int64 // when the last message arrived: 1 + nanoseconds since epoch; 0 before the first
 }
 
 // NewReader makes the reader loop for conn, whose bytes pass through tap.
 func NewReader(conn *websocket.Conn, tap *Tap, out *format.Printer, o Options) *Reader {
-	r := &Reader{conn: conn, tap: tap, out: out, opts: o, count: make(chan struct{}), pings: newPings()}
+	r := &Reader{conn: conn, tap: tap, out: out, opts: o, count: make(chan struct{}), pings: newPings(), epoch: time.Now()}
 	conn.SetPingHandler(r.ping)
 	conn.SetPongHandler(r.pong)
 	return r
@@ -67,7 +71,7 @@ func (r *Reader) Kept() int { return int(r.kept.Load()) }
 // LastMessage is when the last message arrived (zero before the first).
 func (r *Reader) LastMessage() time.Time {
 	if n := r.last.Load(); n != 0 {
-		return time.Unix(0, n)
+		return r.epoch.Add(time.Duration(n - 1))
 	}
 	return time.Time{}
 }
@@ -89,21 +93,60 @@ type InvalidText struct {
 }
 
 // Run reads until the connection ends and returns why.
-func (r *Reader) Run() Result {
-	var res Result
+//
+// Messages are printed with the printer's Queue, which may hold them to
+// write many at once (see format.Printer.Queue). Run flushes whenever the
+// next message is not already whole in memory, that is before any read
+// that may wait for the network, and before it returns; so each message is
+// on stdout before wsx waits for the next one, and before whatever the
+// caller prints when Run ends.
+func (r *Reader) Run() (res Result) {
+	ahead := newAhead(r.tap.messages.Load())
+	defer func() {
+		if err := r.out.Flush(); err != nil && res.Output == nil {
+			res.Output = err
+		}
+	}()
 	for {
+		if !ahead.whole(r.tap.messages.Load(), res.Messages) { // the next read may wait
+			if err := r.out.Flush(); err != nil {
+				res.Output = err
+				return res
+			}
+		}
 		typ, rd, err := r.conn.NextReader()
 		if err != nil {
 			return r.ended(res, err)
 		}
 		res.Messages++
 		r.seen.Add(1)
-		r.last.Store(time.Now().UnixNano())
+		r.last.Store(1 + int64(time.Since(r.epoch))) // the monotonic clock alone: half the cost of time.Now
 		binary := typ == websocket.BinaryMessage
 		if stop := r.message(&res, binary, rd); stop {
 			return res
 		}
 	}
+}
+
+// ahead tells whether the next message is already whole in memory, so
+// that reading it cannot wait for the network. The tap counts the messages
+// whose last byte it has handed to gorilla; the reader counts those it has
+// read; the difference is what gorilla holds, less what it held when Run
+// started (messages that came with the upgrade answer), which is not known
+// exactly. ahead starts from the most that can be, so it never says a
+// message is there when it is not, and lowers it as reading shows it
+// lower: it is exact once those first messages are read.
+type ahead struct {
+	before int64 // messages gorilla had read before Run, at most
+}
+
+func newAhead(handed int64) *ahead { return &ahead{before: handed} }
+
+// whole reports whether the message after the read ones is whole in
+// gorilla's buffer; handed is the tap's count now.
+func (a *ahead) whole(handed int64, read int) bool {
+	a.before = min(a.before, handed-int64(read)) // read ones were all handed on
+	return handed-a.before > int64(read)
 }
 
 func (r *Reader) ended(res Result, err error) Result {
@@ -125,12 +168,12 @@ func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
 		r.bytes.Add(n)
 		return r.readFailed(res, err)
 	}
-	whole := rd
 	streamable := r.out.Streamable(binary) && len(r.opts.Filters) == 0 && r.opts.Select == "" && r.opts.OnMessage == nil
+	limit := -1
 	if streamable {
-		whole = io.LimitReader(rd, streamAbove+1)
+		limit = streamAbove + 1
 	}
-	data, err := io.ReadAll(whole)
+	data, err := r.read(rd, limit)
 	if streamable && len(data) > streamAbove { // a big message: print it as it arrives
 		return r.stream(res, binary, io.MultiReader(bytes.NewReader(data), rd))
 	}
@@ -146,18 +189,64 @@ func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
 	if !ok {
 		return false
 	}
+	return r.print(res, binary, data)
+}
+
+// print hands on a kept message. The one that meets Count is flushed at
+// once: it must be on stdout before the goal counts as met, so that a
+// failed write is reported rather than taken for success.
+func (r *Reader) print(res *Result, binary bool, data []byte) (stop bool) {
 	if r.opts.OnMessage != nil {
-		r.opts.OnMessage(binary, data)
+		r.opts.OnMessage(binary, bytes.Clone(data))
 		r.kept1()
 		return false
 	}
-	if err := r.out.Message(format.In, binary && r.opts.Select == "", data); err != nil {
+	err := r.out.Queue(format.In, binary && r.opts.Select == "", data)
+	if err == nil && int(r.kept.Load())+1 == r.opts.Count {
+		err = r.out.Flush()
+	}
+	if err != nil {
 		res.Output = err
 		return true
 	}
 	r.kept1()
 	return false
 }
+
+// read reads a message to its end, or up to limit bytes (limit < 0: no
+// limit), into the reader's buffer, which it returns: the data is valid
+// until the next message.
+func (r *Reader) read(rd io.Reader, limit int) ([]byte, error) {
+	b := r.buf[:0]
+	var err error
+	for limit < 0 || len(b) < limit {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, max(cap(b), 512)) // room to read into
+		}
+		end := cap(b)
+		if limit >= 0 {
+			end = min(end, limit)
+		}
+		var n int
+		n, err = rd.Read(b[len(b):end])
+		b = b[:len(b)+n]
+		if err != nil {
+			break
+		}
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	if cap(b) <= maxKeptBuf {
+		r.buf = b
+	}
+	return b, err
+}
+
+// maxKeptBuf is the largest message buffer the reader keeps for the next
+// message: room for the start of a streamed message; a bigger one, after a
+// big message in another format, is left to the collector.
+const maxKeptBuf = 2 * streamAbove
 
 // streamAbove is the size from which a message is printed as it arrives
 // (when the output allows), so that its size does not cost memory. Smaller

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // CloseFrame is the server's close frame exactly as it came off the wire.
@@ -36,16 +37,38 @@ type Tap struct {
 	request []byte
 	reqDone bool
 	read    int64
+	// messages counts the messages whose last frame has been handed on:
+	// gorilla can read that many without waiting for the network.
+	messages atomic.Int64
 }
 
 // NewTap wraps c.
 func NewTap(c net.Conn) *Tap { return &Tap{Conn: c} }
+
+// NewServerTap wraps a connection a server accepted: it follows the client's
+// request, then the client's (masked) frames, and CloseFrame returns the
+// client's close frame as sent.
+func NewServerTap(c net.Conn) *Tap {
+	t := &Tap{Conn: c}
+	t.p.server = true
+	return t
+}
 
 // CloseFrame returns the first close frame the server sent, or nil.
 func (t *Tap) CloseFrame() *CloseFrame {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.close
+}
+
+// ClientClose is the code and reason of the peer's close frame, for a
+// server (serve.Options.Tap); ok is false until one with a code came.
+func (t *Tap) ClientClose() (code int, reason string, ok bool) {
+	f := t.CloseFrame()
+	if f == nil || !f.HasCode {
+		return 0, "", false
+	}
+	return int(f.Code), string(f.Reason), true
 }
 
 // Request returns the HTTP upgrade request as written on the wire.
@@ -100,6 +123,7 @@ func (t *Tap) Read(b []byte) (int, error) {
 		if f := t.p.takeClose(); f != nil && t.close == nil {
 			t.close = f
 		}
+		t.messages.Store(t.p.messages)
 		t.mu.Unlock()
 		if keep > 0 || err != nil {
 			return keep, err
@@ -118,18 +142,23 @@ const (
 
 // parser follows the server's byte stream: the HTTP response, then frames.
 type parser struct {
+	server  bool // the stream is a client's: an HTTP request, then masked frames
 	state   parseState
 	crlf    int    // progress through "\r\n\r\n"
 	status  []byte // the start of the status line, "HTTP/1.1 101"
 	hdr     [14]byte
 	hdrLen  int
 	opcode  byte
+	fin     bool
 	masked  bool
 	mask    [4]byte
 	length  uint64
 	pos     uint64
 	payload []byte // close frame payload, unmasked
 	done    *CloseFrame
+	// messages counts final data frames (text, binary or the last
+	// continuation) that ended, each the end of a message.
+	messages int64
 }
 
 // feed consumes b and returns how many of its bytes may be handed on; the
@@ -142,6 +171,16 @@ func (p *parser) feed(b []byte, final bool) int {
 		case stateHTTP:
 			i += p.scanHTTP(b[i:])
 		case stateHeader:
+			if p.hdrLen == 0 {
+				if n := p.wholeFrames(b[i:]); n > 0 {
+					i += n
+					continue
+				}
+				if n := p.wholeHeader(b[i:]); n > 0 {
+					i += n
+					continue
+				}
+			}
 			p.hdr[p.hdrLen] = b[i]
 			p.hdrLen++
 			i++
@@ -174,7 +213,7 @@ func (p *parser) scanHTTP(b []byte) int {
 		}
 		if p.crlf == len(end) {
 			p.state = stateHeader
-			if len(p.status) < 12 || string(p.status[8:]) != " 101" {
+			if !p.server && (len(p.status) < 12 || string(p.status[8:]) != " 101") {
 				p.state = statePass
 			}
 			return i + 1
@@ -183,36 +222,91 @@ func (p *parser) scanHTTP(b []byte) int {
 	return len(b)
 }
 
-// headerByte is called after each header byte; it decides when the header is whole.
-func (p *parser) headerByte() {
-	if p.hdrLen < 2 {
-		return
-	}
+// headerLen is the length of a frame header from its second byte.
+func headerLen(second byte) int {
 	need := 2
-	switch p.hdr[1] & 0x7f {
+	switch second & 0x7f {
 	case 126:
 		need += 2
 	case 127:
 		need += 8
 	}
-	if p.hdr[1]&0x80 != 0 {
+	if second&0x80 != 0 {
 		need += 4
 	}
-	if p.hdrLen < need {
+	return need
+}
+
+// wholeFrames passes over the whole frames that begin b, other than close
+// frames (the only ones the parser looks into), counting the messages they
+// end, and returns their length. It is the usual case, many short frames
+// in one read, in a loop that keeps no state between them.
+func (p *parser) wholeFrames(b []byte) int {
+	i := 0
+	for len(b)-i >= 2 {
+		first, second := b[i], b[i+1]
+		need := headerLen(second)
+		if len(b)-i < need || first&0x0f == 8 {
+			break
+		}
+		var length uint64
+		switch l := second & 0x7f; l {
+		case 126:
+			length = uint64(binary.BigEndian.Uint16(b[i+2:]))
+		case 127:
+			length = binary.BigEndian.Uint64(b[i+2:])
+		default:
+			length = uint64(l)
+		}
+		if length > uint64(len(b)-i-need) {
+			break
+		}
+		if first&0x80 != 0 && first&0x0f <= 2 { // the end of a message
+			p.messages++
+		}
+		i += need + int(length)
+	}
+	return i
+}
+
+// wholeHeader starts the frame whose header begins b when all of it is
+// there (the usual case), and returns its length; otherwise it returns 0
+// and the header is collected byte by byte.
+func (p *parser) wholeHeader(b []byte) int {
+	if len(b) < 2 {
+		return 0
+	}
+	need := headerLen(b[1])
+	if len(b) < need {
+		return 0
+	}
+	p.startFrame(b[:need])
+	return need
+}
+
+// headerByte is called after each header byte; it decides when the header is whole.
+func (p *parser) headerByte() {
+	if p.hdrLen < 2 || p.hdrLen < headerLen(p.hdr[1]) {
 		return
 	}
-	p.opcode = p.hdr[0] & 0x0f
-	p.masked = p.hdr[1]&0x80 != 0
-	switch l := p.hdr[1] & 0x7f; l {
+	p.startFrame(p.hdr[:p.hdrLen])
+}
+
+// startFrame reads a whole frame header, h.
+func (p *parser) startFrame(h []byte) {
+	p.opcode = h[0] & 0x0f
+	p.fin = h[0]&0x80 != 0
+	p.masked = h[1]&0x80 != 0
+	switch l := h[1] & 0x7f; l {
 	case 126:
-		p.length = uint64(binary.BigEndian.Uint16(p.hdr[2:4]))
+		p.length = uint64(binary.BigEndian.Uint16(h[2:4]))
 	case 127:
-		p.length = binary.BigEndian.Uint64(p.hdr[2:10])
+		p.length = binary.BigEndian.Uint64(h[2:10])
 	default:
 		p.length = uint64(l)
 	}
 	if p.masked {
-		copy(p.mask[:], p.hdr[need-4:need])
+		copy(p.mask[:], h[len(h)-4:])
 	}
 	p.hdrLen, p.pos, p.payload = 0, 0, nil
 	p.state = statePayload
@@ -231,8 +325,16 @@ func (p *parser) payloadBytes(b []byte) int {
 			}
 			p.payload = append(p.payload, c)
 		}
-		if p.pos == 0 && n >= 2 && !p.masked {
-			substitute(b[:2]) // after the copy: the payload keeps the real code
+		// after the copy, so the payload keeps the real code; only frames
+		// masked as they must be from their side are rewritten
+		if p.pos == 0 && n >= 2 && p.masked == p.server {
+			if p.masked {
+				code := []byte{p.payload[0], p.payload[1]}
+				substitute(code)
+				b[0], b[1] = code[0]^p.mask[0], code[1]^p.mask[1]
+			} else {
+				substitute(b[:2])
+			}
 		}
 	}
 	p.pos += n
@@ -264,6 +366,9 @@ func (p *parser) endFrame() {
 			f.Reason = p.payload[2:]
 		}
 		p.done = f
+	}
+	if p.fin && p.opcode <= 2 { // continuation, text or binary
+		p.messages++
 	}
 	p.state = stateHeader
 }
