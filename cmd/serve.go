@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/listen"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -52,6 +54,10 @@ type serveConfig struct {
 	certOut string // --cert-out: where to write the certificate; "" for nowhere
 }
 
+// serverTap lets wsx serve see the close codes clients send as they were
+// sent, 1014 included (gorilla refuses it).
+func serverTap(c net.Conn) net.Conn { return listen.NewServerTap(c) }
+
 // serveOptions reads serve's flags and address.
 func serveOptions(c *cli.Context) (serveConfig, error) {
 	o := serve.Options{
@@ -63,6 +69,7 @@ func serveOptions(c *cli.Context) (serveConfig, error) {
 		NoCloseEcho:   c.Bool("no-close-echo"),
 		Reject:        c.Int("reject"),
 		TLS:           c.Bool("tls"),
+		Tap:           serverTap,
 	}
 	switch o.Mode {
 	case serve.Echo, serve.Broadcast, serve.Sink:

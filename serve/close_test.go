@@ -2,12 +2,14 @@ package serve
 
 import (
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/wsx-cli/wsx/listen"
 )
 
 func TestCloseAfter(t *testing.T) {
@@ -148,6 +150,7 @@ func TestClientClose(t *testing.T) {
 		{"echo", "\x03\xe8bye", false, 1000, "bye", "\x88\x05\x03\xe8bye"},
 		{"echo empty", "", false, 1005, "", "\x88\x00"},
 		{"echo private", "\x0f\xa1", false, 4001, "", "\x88\x02\x0f\xa1"},
+		{"echo 1014, which gorilla refuses", "\x03\xf6gw", false, 1014, "gw", "\x88\x04\x03\xf6gw"},
 		{"no echo", "\x03\xe8bye", true, 1000, "bye", ""},
 		{"no echo empty", "", true, 1005, "", ""},
 	}
@@ -156,6 +159,7 @@ func TestClientClose(t *testing.T) {
 			t.Parallel()
 			o := defaults()
 			o.NoCloseEcho = tt.noEcho
+			o.Tap = func(c net.Conn) net.Conn { return listen.NewServerTap(c) } // as wsx serve runs
 			s, url, lb := start(t, o)
 			r := dialRaw(t, url)
 			r.writeFrame(1, []byte("hi"))

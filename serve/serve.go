@@ -62,6 +62,11 @@ type Options struct {
 	MaxSize       int64     // read limit per message; 0: none
 	TLS           bool      // serve wss:// with a throwaway self-signed certificate (CertificatePEM)
 	Log           io.Writer // one line per event; nil: discard
+	// Tap, when set, wraps each accepted connection (above TLS). A wrapper
+	// with a ClientClose method (listen.NewServerTap) lets the server see
+	// close codes gorilla refuses, such as 1014, as the client sent them.
+	// serve cannot import listen itself: listen's tests run against serve.
+	Tap func(net.Conn) net.Conn
 }
 
 const (
@@ -152,6 +157,9 @@ func (s *Server) Listen(addr string) (string, error) {
 	if s.tls != nil {
 		ln, scheme = tls.NewListener(ln, s.tls), "wss://"
 	}
+	if s.opts.Tap != nil {
+		ln = tapListener{ln, s.opts.Tap}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -164,6 +172,20 @@ func (s *Server) Listen(addr string) (string, error) {
 		s.srv.Serve(ln)
 	}()
 	return scheme + ln.Addr().String() + "/", nil
+}
+
+// tapListener wraps each accepted connection with Options.Tap.
+type tapListener struct {
+	net.Listener
+	tap func(net.Conn) net.Conn
+}
+
+func (l tapListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return l.tap(c), nil
 }
 
 // listenAddr fills in the defaults of Listen's address.
