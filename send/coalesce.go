@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net"
 	"sync"
+	"time"
 )
 
 // coalesceSize is how many bytes of frames are gathered before they are
@@ -24,6 +25,11 @@ type Coalescer struct {
 	buf    []byte
 	err    error // a failed write: every later one fails too
 	frames frameScanner
+
+	// the write deadline last set: gorilla sets one before every frame,
+	// nearly always the same, and setting it costs runtime locks
+	deadline    time.Time
+	deadlineSet bool
 }
 
 // NewCoalescer wraps c; it writes straight through until Start.
@@ -70,6 +76,25 @@ func (c *Coalescer) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// SetWriteDeadline passes a deadline on only when it changes.
+func (c *Coalescer) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.deadlineSet && t.Equal(c.deadline) {
+		return nil
+	}
+	c.deadline, c.deadlineSet = t, true
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets both deadlines, and remembers the write one.
+func (c *Coalescer) SetDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deadline, c.deadlineSet = t, true
+	return c.Conn.SetDeadline(t)
 }
 
 // Flush writes what was gathered.

@@ -177,7 +177,38 @@ func TestCoalescerWriteFails(t *testing.T) {
 // countConn counts and keeps the writes that reach it.
 type countConn struct {
 	net.Conn
-	writes [][]byte
+	writes    [][]byte
+	deadlines []time.Time // write deadlines set, by either method
+}
+
+func (c *countConn) SetWriteDeadline(t time.Time) error {
+	c.deadlines = append(c.deadlines, t)
+	return nil
+}
+
+func (c *countConn) SetDeadline(t time.Time) error { return c.SetWriteDeadline(t) }
+
+// TestCoalescerDeadlines: gorilla sets a write deadline before every frame;
+// only a change reaches the connection.
+func TestCoalescerDeadlines(t *testing.T) {
+	t.Parallel()
+	cc := &countConn{}
+	co := NewCoalescer(cc)
+	later := time.Now().Add(time.Hour)
+	for _, d := range []time.Time{{}, {}, {}, later, later, {}} {
+		co.SetWriteDeadline(d)
+	}
+	co.SetDeadline(later) // the handshake's: the next zero is a change
+	co.SetWriteDeadline(time.Time{})
+	want := []time.Time{{}, later, {}, later, {}}
+	if len(cc.deadlines) != len(want) {
+		t.Fatalf("deadlines set %v, want %v", cc.deadlines, want)
+	}
+	for i := range want {
+		if !cc.deadlines[i].Equal(want[i]) {
+			t.Errorf("deadline %d = %v, want %v", i, cc.deadlines[i], want[i])
+		}
+	}
 }
 
 func (c *countConn) Write(b []byte) (int, error) {
