@@ -8,6 +8,8 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+
+	"github.com/wsx-cli/wsx/internal/wsframe"
 )
 
 // CloseFrame is the server's close frame exactly as it came off the wire.
@@ -222,21 +224,6 @@ func (p *parser) scanHTTP(b []byte) int {
 	return len(b)
 }
 
-// headerLen is the length of a frame header from its second byte.
-func headerLen(second byte) int {
-	need := 2
-	switch second & 0x7f {
-	case 126:
-		need += 2
-	case 127:
-		need += 8
-	}
-	if second&0x80 != 0 {
-		need += 4
-	}
-	return need
-}
-
 // wholeFrames passes over the whole frames that begin b, other than close
 // frames (the only ones the parser looks into), counting the messages they
 // end, and returns their length. It is the usual case, many short frames
@@ -245,19 +232,11 @@ func (p *parser) wholeFrames(b []byte) int {
 	i := 0
 	for len(b)-i >= 2 {
 		first, second := b[i], b[i+1]
-		need := headerLen(second)
+		need := wsframe.HeaderLen(second)
 		if len(b)-i < need || first&0x0f == 8 {
 			break
 		}
-		var length uint64
-		switch l := second & 0x7f; l {
-		case 126:
-			length = uint64(binary.BigEndian.Uint16(b[i+2:]))
-		case 127:
-			length = binary.BigEndian.Uint64(b[i+2:])
-		default:
-			length = uint64(l)
-		}
+		length := wsframe.PayloadLen(b[i:])
 		if length > uint64(len(b)-i-need) {
 			break
 		}
@@ -276,7 +255,7 @@ func (p *parser) wholeHeader(b []byte) int {
 	if len(b) < 2 {
 		return 0
 	}
-	need := headerLen(b[1])
+	need := wsframe.HeaderLen(b[1])
 	if len(b) < need {
 		return 0
 	}
@@ -286,7 +265,7 @@ func (p *parser) wholeHeader(b []byte) int {
 
 // headerByte is called after each header byte; it decides when the header is whole.
 func (p *parser) headerByte() {
-	if p.hdrLen < 2 || p.hdrLen < headerLen(p.hdr[1]) {
+	if p.hdrLen < 2 || p.hdrLen < wsframe.HeaderLen(p.hdr[1]) {
 		return
 	}
 	p.startFrame(p.hdr[:p.hdrLen])
@@ -297,14 +276,7 @@ func (p *parser) startFrame(h []byte) {
 	p.opcode = h[0] & 0x0f
 	p.fin = h[0]&0x80 != 0
 	p.masked = h[1]&0x80 != 0
-	switch l := h[1] & 0x7f; l {
-	case 126:
-		p.length = uint64(binary.BigEndian.Uint16(h[2:4]))
-	case 127:
-		p.length = binary.BigEndian.Uint64(h[2:10])
-	default:
-		p.length = uint64(l)
-	}
+	p.length = wsframe.PayloadLen(h)
 	if p.masked {
 		copy(p.mask[:], h[len(h)-4:])
 	}

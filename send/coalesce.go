@@ -1,10 +1,11 @@
 package send
 
 import (
-	"encoding/binary"
 	"net"
 	"sync"
 	"time"
+
+	"github.com/wsx-cli/wsx/internal/wsframe"
 )
 
 // coalesceSize is how many bytes of frames are gathered before they are
@@ -150,47 +151,20 @@ func (s *frameScanner) scan(p []byte) (controlEnded bool) {
 		}
 		need := 2
 		if s.n >= 2 {
-			need = headerLen(s.hdr[1])
+			need = wsframe.HeaderLen(s.hdr[1])
 		}
 		k := copy(s.hdr[s.n:need], p)
 		s.n += k
 		p = p[k:]
-		if s.n < 2 || s.n < headerLen(s.hdr[1]) {
+		if s.n < 2 || s.n < wsframe.HeaderLen(s.hdr[1]) {
 			continue
 		}
 		s.control = s.hdr[0]&0x08 != 0
-		s.left = payloadLen(s.hdr[:s.n])
+		s.left = wsframe.PayloadLen(s.hdr[:s.n])
 		s.n = 0
 		if s.left == 0 && s.control {
 			controlEnded = true
 		}
 	}
 	return controlEnded
-}
-
-// headerLen is a frame header's length, from its second byte.
-func headerLen(b1 byte) int {
-	n := 2
-	switch b1 & 0x7f {
-	case 126:
-		n += 2
-	case 127:
-		n += 8
-	}
-	if b1&0x80 != 0 { // masked, as every client frame is
-		n += 4
-	}
-	return n
-}
-
-// payloadLen reads the payload length from a whole header.
-func payloadLen(h []byte) uint64 {
-	switch l := h[1] & 0x7f; l {
-	case 126:
-		return uint64(binary.BigEndian.Uint16(h[2:4]))
-	case 127:
-		return binary.BigEndian.Uint64(h[2:10])
-	default:
-		return uint64(l)
-	}
 }
