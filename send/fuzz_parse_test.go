@@ -1,0 +1,310 @@
+package send
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// Fuzz targets for what send parses: the prompt's slash commands, --null
+// records, the JSON check of streamed files, the close payload wsx builds,
+// and the frame boundaries the Coalescer follows.
+
+// FuzzParseCommand: "/ping [data]" pings with everything after the first
+// space, as typed; "/close [code|name] [reason]" takes a code without
+// spaces and a trimmed reason; "/quit", "/exit" and "/q" quit; any other
+// word is an *InputError naming it. A command written back the way a user
+// types it parses as the same command.
+func FuzzParseCommand(f *testing.F) {
+	for _, s := range []string{
+		"ping", "ping hello", "ping  two  spaces ", "close", "close 4001 token expired",
+		"close going_away  bye now  ", "close   1000", "close 1000\treason", "quit", "exit now", "q",
+		"", "pong", "PING", "ping\tx", "close \u00a01000 x", "quitting",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, typed string) {
+		s := "/" + typed
+		c, err := ParseCommand(s)
+		name, rest, hasRest := strings.Cut(typed, " ")
+		if err != nil {
+			var ie *InputError
+			if c != nil || !errors.As(err, &ie) || ie.Pos != "/"+name || strings.ContainsAny(ie.Msg, "\r\n") {
+				t.Fatalf("ParseCommand(%q) = %v, %v; want nil and an *InputError at %q", s, c, err, "/"+name)
+			}
+			switch name {
+			case "ping", "close", "quit", "exit", "q":
+				t.Fatalf("ParseCommand(%q) refused the command %q", s, name)
+			}
+			return
+		}
+		switch c.Kind {
+		case CmdPing:
+			if name != "ping" || string(c.Data) != rest {
+				t.Fatalf("ParseCommand(%q): ping %q, want %q", s, c.Data, rest)
+			}
+			back := "/ping"
+			if hasRest {
+				back += " " + string(c.Data)
+			}
+			if again, err := ParseCommand(back); err != nil || !bytes.Equal(again.Data, c.Data) {
+				t.Fatalf("ParseCommand(%q) = ping %q, but %q gives %v, %v", s, c.Data, back, again, err)
+			}
+		case CmdClose:
+			if name != "close" || strings.Contains(c.Code, " ") || c.Reason != strings.TrimSpace(c.Reason) ||
+				c.Code == "" && c.Reason != "" || c.Code != strings.TrimLeftFunc(c.Code, isSpace) {
+				t.Fatalf("ParseCommand(%q): close code %q, reason %q", s, c.Code, c.Reason)
+			}
+			back := "/close"
+			for _, w := range []string{c.Code, c.Reason} {
+				if w != "" {
+					back += " " + w
+				}
+			}
+			if again, err := ParseCommand(back); err != nil || again.Code != c.Code || again.Reason != c.Reason {
+				t.Fatalf("ParseCommand(%q) = close %q %q, but %q gives %v, %v", s, c.Code, c.Reason, back, again, err)
+			}
+		case CmdQuit:
+			if name != "quit" && name != "exit" && name != "q" {
+				t.Fatalf("ParseCommand(%q) quits", s)
+			}
+		default:
+			t.Fatalf("ParseCommand(%q): kind %q", s, c.Kind)
+		}
+	})
+}
+
+func isSpace(r rune) bool { return strings.TrimSpace(string(r)) == "" }
+
+// FuzzPrompt: each line typed at the prompt (here the input split at
+// "\n") is a message as typed, numbered by its line, except blank lines
+// (skipped), lines starting with "//" (sent with one "/" less) and lines
+// starting with "/" (a command, or a warning and nothing sent).
+func FuzzPrompt(f *testing.F) {
+	for _, s := range []string{
+		"hello\n\n/ping x\n//slash\n/bogus\n/\n/close 4001 bye\n/quit\nafter",
+		"", "\n\n", "/", "//", "///", "a\n/q\n/exit", " /ping", "/close\n/close x y z",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, input string) {
+		lines := strings.Split(input, "\n")
+		var warnings []string
+		p := NewPrompt(&fakeLines{lines: lines, err: io.EOF}, nil, func(s string) { warnings = append(warnings, s) })
+		got, err := collect(p)
+		if err != io.EOF {
+			t.Fatalf("err = %v, want io.EOF", err)
+		}
+		i, warned := 0, 0
+		for n, line := range lines {
+			pos := "input line " + strconv.Itoa(n+1)
+			if line == "" {
+				continue
+			}
+			if strings.HasPrefix(line, "/") && !strings.HasPrefix(line, "//") {
+				if _, err := ParseCommand(line); err != nil {
+					if warned >= len(warnings) || warnings[warned] != err.Error() {
+						t.Fatalf("line %q: warnings %q, want %q", line, warnings, err.Error())
+					}
+					warned++
+					continue
+				}
+			}
+			if i >= len(got) {
+				t.Fatalf("%d messages; line %d (%q) is missing", len(got), n+1, line)
+			}
+			m := got[i]
+			i++
+			want := strings.TrimPrefix(line, "/")
+			if !strings.HasPrefix(line, "//") && strings.HasPrefix(line, "/") {
+				if m.Cmd == nil || m.Where() != pos {
+					t.Fatalf("line %q: command %v at %q, want one at %q", line, m.Cmd, m.Where(), pos)
+				}
+				continue
+			}
+			if !strings.HasPrefix(line, "/") {
+				want = line
+			}
+			if m.Cmd != nil || string(m.Data) != want || m.Where() != pos {
+				t.Fatalf("line %q: message %q at %q (command %v), want %q at %q", line, m.Data, m.Where(), m.Cmd, want, pos)
+			}
+		}
+		if i != len(got) || warned != len(warnings) {
+			t.Fatalf("%d messages and %d warnings, want %d and %d", len(got), len(warnings), i, warned)
+		}
+	})
+}
+
+// FuzzRecords: with --null, the messages are exactly the input's
+// non-empty NUL-separated records, "\r" and "\n" kept as data, numbered
+// "record N"; in text mode the first record that is not UTF-8 is refused
+// with its number and byte offset, and nothing after it comes.
+func FuzzRecords(f *testing.F) {
+	for _, s := range []string{"", "a\x00b", "a\x00\x00b\x00", "line one\nline two\x00x\r\n", "\x00", "ok\x00\xff\x00after", "\r\x00"} {
+		f.Add([]byte(s), uint64(len(s)))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, seed uint64) {
+		var want [][]byte
+		var nums []int
+		for i, r := range bytes.Split(in, []byte{0}) {
+			if len(r) > 0 {
+				want, nums = append(want, r), append(nums, i+1)
+			}
+		}
+		for _, binaryMode := range []bool{true, false} {
+			rng := rand.New(rand.NewPCG(seed, seed^1))
+			got, err := collect(NewRecords(&chunkReader{b: in, rng: rng}, 0, Check{Binary: binaryMode}))
+			bad := -1
+			for i, r := range want {
+				if !binaryMode && !utf8.Valid(r) {
+					bad = i
+					break
+				}
+			}
+			n := len(want)
+			if bad >= 0 {
+				n = bad
+				wantErr := "record " + strconv.Itoa(nums[bad]) + ": not valid UTF-8 at byte " + strconv.Itoa(InvalidUTF8(want[bad]))
+				if err == nil || err.Error() != wantErr {
+					t.Fatalf("binary %v: err = %v, want %q", binaryMode, err, wantErr)
+				}
+			} else if err != io.EOF {
+				t.Fatalf("binary %v: err = %v, want io.EOF", binaryMode, err)
+			}
+			if len(got) != n {
+				t.Fatalf("binary %v: %d records, want %d", binaryMode, len(got), n)
+			}
+			for i, m := range got {
+				if pos := "record " + strconv.Itoa(nums[i]); !bytes.Equal(m.Data, want[i]) || m.Where() != pos {
+					t.Fatalf("binary %v: record %q at %s, want %q at %s", binaryMode, m.Data, m.Where(), want[i], pos)
+				}
+			}
+		}
+	})
+}
+
+// FuzzOneJSONValue: with --json, a message is checked in memory
+// (json.Valid) or, for a large @FILE, streamed token by token
+// (oneJSONValue). The two must agree, so that whether a message is JSON
+// does not depend on its size; an error is one line of valid UTF-8.
+//
+// BUG(issue 7), not reachable by the fuzzer in minutes: they disagree on
+// nesting deeper than 10000 ("[" × 10001 then "]" × 10001): json.Valid
+// refuses it ("exceeded max depth"), oneJSONValue, which only counts
+// delimiters, accepts it. RFC 8259 §9 allows either; the inconsistency is
+// the bug. Proposed fix: in oneJSONValue, refuse depth > 10000 with the
+// same words as encoding/json.
+func FuzzOneJSONValue(f *testing.F) {
+	for _, s := range []string{
+		`{"op":"ping"}`, `[1, 2.5e10, -0, true, false, null]`, `"\u00e9"`, ` 1 `, `1 2`, `{"a":`, ``, `x`,
+		"[1,]", `{"a" 1}`, "\xff", `"` + "\xff" + `"`, `{"a":1}}`, "[" + strings.Repeat("é", 50) + "x]", "1e400", "\ufeff1",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		err := oneJSONValue(bytes.NewReader(data))
+		if (err == nil) != json.Valid(data) {
+			t.Fatalf("%q: streamed check says %v, json.Valid says %v", data, err, json.Valid(data))
+		}
+		inline := Check{JSON: true, Binary: true}.Message(Message{Data: data, Pos: "argument 1"})
+		if (inline == nil) != (err == nil) {
+			t.Fatalf("%q: in memory %v, streamed %v", data, inline, err)
+		}
+		for _, e := range []error{err, inline} {
+			if e != nil && (strings.ContainsAny(e.Error(), "\r\n") || !utf8.ValidString(e.Error())) {
+				t.Fatalf("%q: error %q is not one line of UTF-8", data, e.Error())
+			}
+		}
+	})
+}
+
+// FuzzClosePayload: the close payload wsx sends is the code, big-endian,
+// then the reason cut to the 123 bytes a control frame leaves: a prefix of
+// it, whole when it fits, and for UTF-8 text cut at a character boundary,
+// losing less than one character. Without a code it is empty.
+func FuzzClosePayload(f *testing.F) {
+	f.Add(uint16(1000), true, "")
+	f.Add(uint16(4001), true, "token expired")
+	f.Add(uint16(1005), false, "ignored")
+	f.Add(uint16(1000), true, strings.Repeat("a", 123))
+	f.Add(uint16(1000), true, strings.Repeat("a", 124))
+	f.Add(uint16(1000), true, strings.Repeat("é", 70))
+	f.Add(uint16(1000), true, strings.Repeat("a", 122)+"😀")
+	f.Add(uint16(65535), true, strings.Repeat("\x80", 200))
+	f.Fuzz(func(t *testing.T, code uint16, hasCode bool, reason string) {
+		p := Payload(code, hasCode, reason)
+		if !hasCode {
+			if len(p) != 0 {
+				t.Fatalf("Payload without a code = %q", p)
+			}
+			return
+		}
+		if len(p) < 2 || len(p) > 125 || binary.BigEndian.Uint16(p) != code {
+			t.Fatalf("Payload(%d, %q) = %q", code, reason, p)
+		}
+		cut := string(p[2:])
+		if !strings.HasPrefix(reason, cut) || len(reason) <= 123 && cut != reason {
+			t.Fatalf("Payload(%d, %q): reason %q", code, reason, cut)
+		}
+		if utf8.ValidString(reason) && len(reason) > 123 && (!utf8.ValidString(cut) || len(cut) < 120 || !utf8.RuneStart(reason[len(cut)])) {
+			t.Fatalf("Payload(%d, %q): reason cut to %q", code, reason, cut)
+		}
+	})
+}
+
+// FuzzFrameScannerFrames: the Coalescer flushes when a control frame
+// ends, so frameScanner must report, for a stream of client frames of
+// every header size written in any pieces, exactly the pieces in which a
+// control frame ends, and end outside any frame. spec gives the frames
+// (opcode and size, two bytes each), seed the pieces.
+func FuzzFrameScannerFrames(f *testing.F) {
+	f.Add([]byte{opText, 5, opPing, 0, opBinary, 200, opClose, 2}, uint64(1))
+	f.Add([]byte{opPing, 125, 0x0a, 0, opText, 0}, uint64(2))
+	f.Add([]byte{opBinary, 255, opPing, 1}, uint64(3))
+	f.Add([]byte{0x0f, 3, 0x03, 3}, uint64(4))
+	f.Fuzz(func(t *testing.T, spec []byte, seed uint64) {
+		var stream []byte
+		var ends []int // offset of the last byte of each control frame
+		for i := 0; i+1 < len(spec) && len(stream) < 1<<20; i += 2 {
+			op := spec[i] & 0x0f
+			size := int(spec[i+1])
+			switch {
+			case op >= 8 && size > 125:
+				size = 125 // a control frame carries at most 125 bytes
+			case size == 255:
+				size = 70000 // a 64-bit length
+			case size > 200:
+				size = 126 + size*3 // a 16-bit length
+			}
+			fr := clientFrame(op, make([]byte, size))
+			fr[0] = spec[i]&0xf0 | op // FIN and RSV bits as given
+			stream = append(stream, fr...)
+			if op >= 8 {
+				ends = append(ends, len(stream)-1)
+			}
+		}
+		rng := rand.New(rand.NewPCG(seed, ^seed))
+		var s frameScanner
+		for off := 0; off < len(stream); {
+			n := min(len(stream)-off, 1+rng.IntN([]int{1, 3, 16, 200, 70000}[rng.IntN(5)]))
+			want := false
+			for _, e := range ends {
+				want = want || e >= off && e < off+n
+			}
+			if got := s.scan(stream[off : off+n]); got != want {
+				t.Fatalf("piece [%d, %d) of %d bytes: control frame ends %v, want %v (ends at %v)", off, off+n, len(stream), got, want, ends)
+			}
+			off += n
+		}
+		if s.n != 0 || s.left != 0 {
+			t.Fatalf("the scanner ended inside a frame (%d header bytes, %d payload bytes left)", s.n, s.left)
+		}
+	})
+}
