@@ -121,7 +121,7 @@ func connectHTTP(c net.Conn, p *url.URL, addr string) error {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("CONNECT %s refused: %s", addr, resp.Status)
+		return fmt.Errorf("CONNECT %s refused: %s", addr, quote([]byte(resp.Status))) // the proxy's text, quoted if it holds control bytes
 	}
 	if br.Buffered() > 0 {
 		return errors.New("proxy sent data before the tunnel was used")
