@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/wsx-cli/wsx/format"
@@ -56,10 +58,10 @@ func showResponse(out *format.Printer, resp *http.Response, show bool) {
 // explain it, the start of the body, and a hint.
 func refusedError(resp *http.Response) error {
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "upgrade refused: HTTP %s", resp.Status)
+	fmt.Fprintf(&msg, "upgrade refused: HTTP %s", printable(resp.Status))
 	for _, name := range []string{"Location", "WWW-Authenticate", "Retry-After"} {
 		if v := resp.Header.Get(name); v != "" {
-			fmt.Fprintf(&msg, "\n  %s: %s", name, v)
+			fmt.Fprintf(&msg, "\n  %s: %s", name, printable(v))
 		}
 	}
 	if body := bodyStart(resp); body != "" {
@@ -92,9 +94,15 @@ func bodyStart(resp *http.Response) string {
 	if len(b) > 200 {
 		b = append(b[:200:200], "..."...)
 	}
-	s := string(b)
-	if !utf8.ValidString(s) || strings.ContainsAny(s, "\n\r\t\x1b") {
-		return fmt.Sprintf("%q", s)
+	return printable(string(b))
+}
+
+// printable is s, or s Go-quoted when it holds anything but printable text
+// and spaces (control characters, invalid UTF-8): bytes from a server or a
+// proxy never reach the terminal as controls.
+func printable(s string) string {
+	if !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return r != ' ' && !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(s)
 	}
 	return s
 }

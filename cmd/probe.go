@@ -75,7 +75,8 @@ func parseExpectation(s string) (expectation, error) {
 	var err error
 	if pat, ok := strings.CutPrefix(s, "re:"); ok {
 		if e.re, err = regexp.Compile(pat); err != nil {
-			return e, usageError("invalid --expect %q: %v", s, err)
+			oneLine := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(err.Error())
+			return e, usageError("invalid --expect %q: %s", s, oneLine)
 		}
 	} else if expr, ok := strings.CutPrefix(s, "json:"); ok {
 		if e.filter, err = listen.ParseFilter(expr); err != nil {

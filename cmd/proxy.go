@@ -119,9 +119,10 @@ func connectHTTP(c net.Conn, p *url.URL, addr string) error {
 	if err != nil {
 		return fmt.Errorf("bad answer to CONNECT: %w", err)
 	}
-	resp.Body.Close()
+	// RFC 9110 §9.3.6: a 2xx answer has no body, whatever its headers say;
+	// what follows is the tunnel's, so the body is neither read nor closed.
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("CONNECT %s refused: %s", addr, quote([]byte(resp.Status))) // the proxy's text, quoted if it holds control bytes
+		return fmt.Errorf("CONNECT %s refused: %s", addr, printable(resp.Status))
 	}
 	if br.Buffered() > 0 {
 		return errors.New("proxy sent data before the tunnel was used")
@@ -182,8 +183,10 @@ func socksConnect(c net.Conn, addr string) error {
 		msg = append(append(msg, 1), ip.To4()...)
 	} else if ip != nil {
 		msg = append(append(msg, 4), ip.To16()...)
-	} else {
+	} else if len(host) <= 255 {
 		msg = append(append(msg, 3, byte(len(host))), host...)
+	} else {
+		return errors.New("socks5: the host name is longer than 255 bytes")
 	}
 	msg = binary.BigEndian.AppendUint16(msg, uint16(port))
 	if _, err := c.Write(msg); err != nil {
@@ -193,16 +196,26 @@ func socksConnect(c net.Conn, addr string) error {
 	if _, err := io.ReadFull(c, head[:]); err != nil {
 		return fmt.Errorf("socks5 connect: %w", err)
 	}
+	if head[0] != 5 {
+		return fmt.Errorf("socks5 proxy sent a bad reply (version %d)", head[0])
+	}
 	if head[1] != 0 {
 		return fmt.Errorf("socks5 proxy could not connect to %s (reply %d)", addr, head[1])
 	}
-	skip := map[byte]int{1: 4, 4: 16}[head[3]]
-	if head[3] == 3 {
+	var skip int
+	switch head[3] {
+	case 1:
+		skip = 4
+	case 4:
+		skip = 16
+	case 3:
 		var l [1]byte
 		if _, err := io.ReadFull(c, l[:]); err != nil {
 			return err
 		}
 		skip = int(l[0])
+	default:
+		return fmt.Errorf("socks5 proxy sent a bad reply (address type %d)", head[3])
 	}
 	_, err := io.CopyN(io.Discard, c, int64(skip+2))
 	return err

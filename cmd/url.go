@@ -45,6 +45,11 @@ func parseTarget(raw string) (*target, error) {
 	if u.Hostname() == "" {
 		return nil, usageError("invalid URL %q: no host", raw)
 	}
+	if h := u.Hostname(); strings.Contains(h, ":") && !strings.HasPrefix(u.Host, "[") {
+		return nil, usageError("invalid URL %q: an IPv6 address goes in brackets, as in ws://[::1]:8765/", raw)
+	} else if !strings.Contains(h, ":") && strings.IndexFunc(h, badNameRune) >= 0 {
+		return nil, usageError("invalid URL %q: bad host %q", raw, h)
+	}
 	if p := u.Port(); p != "" && !validPort(p) {
 		return nil, usageError("invalid URL %q: bad port %q", raw, p)
 	}
@@ -62,11 +67,26 @@ func parseTarget(raw string) (*target, error) {
 	return t, nil
 }
 
-var urlPassword = regexp.MustCompile(`(//[^/@:?#]*):[^?#]*@`)
+var urlScheme = regexp.MustCompile(`^\s*[A-Za-z][A-Za-z0-9+.-]*://`)
 
-// redactURL hides the password of a URL, even one that does not parse.
+// redactURL hides the password of a URL, even one that does not parse: what
+// lies between the first ":" after the user name and the last "@", so that a
+// password holding /, ?, # or @ is hidden whole. A URL without a scheme
+// (host:port/path) is read the same way.
 func redactURL(s string) string {
-	return urlPassword.ReplaceAllString(s, "$1:xxxxx@")
+	start := len(urlScheme.FindString(s))
+	rest := s[start:]
+	colon, at := strings.Index(rest, ":"), strings.LastIndex(rest, "@")
+	if colon < 0 || at < colon || strings.ContainsAny(rest[:colon], "/?#@") {
+		return s
+	}
+	return s[:start] + rest[:colon] + ":xxxxx" + rest[at:]
+}
+
+// badNameRune reports whether r may not stand in a host name (RFC 3986
+// reg-name: unreserved, sub-delims, and percent-encoded bytes, here decoded).
+func badNameRune(r rune) bool {
+	return r < 0x80 && !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-._~!$&'()*+,;=%", r))
 }
 
 func unwrapURLError(err error) error {
