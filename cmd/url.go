@@ -64,6 +64,9 @@ func parseTarget(raw string) (*target, error) {
 		t.hasAuth = true
 		u.User = nil
 	}
+	if _, err := url.Parse(u.String()); err != nil { // e.g. a zone with bytes that cannot be escaped back
+		return nil, usageError("invalid URL %q: bad host %q", raw, u.Hostname())
+	}
 	return t, nil
 }
 
