@@ -7,12 +7,21 @@ set -eu
 cd "$(dirname "$0")/.."
 
 tmp=$(mktemp -d)
+# Every process started in the background is in pids (the servers) or
+# listener, and is started as "$tmp/wsx", not through the wsx function: a
+# function run with & is a subshell, $! would be the subshell's pid, and
+# killing it would leave the real wsx running.
 pids=()
+listener=
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	local p
+	for p in ${pids[@]+"${pids[@]}"} ${listener:+"$listener"}; do kill "$p" 2>/dev/null || true; done
+	for p in ${pids[@]+"${pids[@]}"} ${listener:+"$listener"}; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 go build -o "$tmp/wsx" .
 wsx() { "$tmp/wsx" "$@"; }
@@ -22,8 +31,8 @@ wsx() { "$tmp/wsx" "$@"; }
 serve() {
 	local name=$1
 	shift
-	wsx serve 127.0.0.1:0 "$@" >"$tmp/$name.url" 2>"$tmp/$name.log" &
-	pids+=($!)
+	"$tmp/wsx" serve 127.0.0.1:0 "$@" >"$tmp/$name.url" 2>"$tmp/$name.log" &
+	pids+=("$!")
 	for _ in $(seq 200); do
 		[ -s "$tmp/$name.url" ] && return
 		sleep 0.05
@@ -84,7 +93,7 @@ wsx listen --format jsonl --count 1 "$FEED"
 serve chat --mode broadcast
 CHAT=$(cat "$tmp/chat.url")
 step "wsx listen --count 1 URL &  then  wsx send URL 'hi all'    # --mode broadcast relays to every client"
-wsx listen --count 1 --timeout 10s "$CHAT" >"$tmp/chat.out" &
+"$tmp/wsx" listen --count 1 --timeout 10s "$CHAT" >"$tmp/chat.out" &
 listener=$!
 for _ in $(seq 200); do # wait until the listener is connected
 	[ "$(grep -c 'open from' "$tmp/chat.log")" -ge 1 ] && break
@@ -92,6 +101,7 @@ for _ in $(seq 200); do # wait until the listener is connected
 done
 wsx send -q "$CHAT" 'hi all' >/dev/null
 wait "$listener"
+listener=
 cat "$tmp/chat.out"
 
 step "wsx probe --send ping --expect ping --ping URL"
