@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"regexp"
 	"runtime/debug"
-	"strconv"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/format"
+	"github.com/wsx-cli/wsx/internal/dial"
+	"github.com/wsx-cli/wsx/internal/exit"
 )
 
 // version is set by the release build (-ldflags "-X ...cmd.version=v1.2.3").
@@ -75,11 +75,11 @@ func newApp(env *Env) *cli.App {
 		OnUsageError:              onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError("unknown command %q", c.Args().First()).hint("'wsx --help' lists the commands")
+				return exit.Usagef("unknown command %q", c.Args().First()).Hint("'wsx --help' lists the commands")
 			}
 			c.App.Writer = env.Stderr // a usage mistake: help goes with the errors
 			cli.ShowAppHelp(c)
-			return &Error{Code: ExitUsage, Reported: true}
+			return exit.Silent(exit.Usage)
 		},
 		Commands: []*cli.Command{
 			connectCommand(env),
@@ -113,7 +113,7 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	if c.Command != nil && c.Command.Name != "" && c.Command.Name != "wsx" {
 		name += " " + c.Command.Name
 	}
-	return usageError("%s", flagErrorText(err.Error())).hint("'%s --help' lists the flags", name)
+	return exit.Usagef("%s", flagErrorText(err.Error())).Hint("'%s --help' lists the flags", name)
 }
 
 var (
@@ -144,15 +144,15 @@ func dashes(name string) string {
 func newPrinter(c *cli.Context, env *Env, prompt string) (*format.Printer, error) {
 	mode, err := format.ParseMode(c.String("format"))
 	if err != nil {
-		return nil, usageError("%v", err)
+		return nil, exit.Usagef("%v", err)
 	}
 	color, err := format.ParseColor(c.String("color"))
 	if err != nil {
-		return nil, usageError("%v", err)
+		return nil, exit.Usagef("%v", err)
 	}
 	bin, err := format.ParseBinaryAs(c.String("binary-as"))
 	if err != nil {
-		return nil, usageError("%v", err)
+		return nil, exit.Usagef("%v", err)
 	}
 	return format.New(env.Stdout, env.Stderr, format.Options{
 		Mode:       mode,
@@ -169,23 +169,25 @@ func newPrinter(c *cli.Context, env *Env, prompt string) (*format.Printer, error
 	}), nil
 }
 
+// colorOn is the colour decision for one stream.
+func colorOn(mode format.ColorMode, env *Env, tty bool) bool {
+	switch mode {
+	case format.ColorAlways:
+		return true
+	case format.ColorNever:
+		return false
+	}
+	return tty && env.Getenv("NO_COLOR") == ""
+}
+
 // oneURL checks that a command got exactly one URL argument.
 func oneURL(c *cli.Context) (string, error) {
 	switch c.NArg() {
 	case 0:
-		return "", usageError("missing URL").hint("wsx %s URL; 'wsx serve' starts a local server to try it on", c.Command.Name)
+		return "", exit.Usagef("missing URL").Hint("wsx %s URL; 'wsx serve' starts a local server to try it on", c.Command.Name)
 	case 1:
 		return c.Args().First(), nil
 	}
-	return "", usageError("%s takes one URL, got %d arguments: %s", c.Command.Name, c.NArg(), quoteArgs(c.Args().Slice())).
-		hint("quote a message with spaces, and put -- before one that starts with -")
-}
-
-// quoteArgs lists arguments for an error, with passwords in URLs hidden.
-func quoteArgs(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = strconv.Quote(redactURL(a))
-	}
-	return strings.Join(q, ", ")
+	return "", exit.Usagef("%s takes one URL, got %d arguments: %s", c.Command.Name, c.NArg(), dial.QuoteArgs(c.Args().Slice())).
+		Hint("quote a message with spaces, and put -- before one that starts with -")
 }

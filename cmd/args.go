@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/internal/exit"
 )
 
 // reorder moves every flag of a command in front of its arguments, so that
@@ -71,7 +72,7 @@ func splitFlags(defs []cli.Flag, args []string) ([]string, error) {
 				continue
 			}
 			if i+1 == len(args) || args[i+1] == "--" {
-				return nil, usageError("flag %s needs a value", a)
+				return nil, exit.Usagef("flag %s needs a value", a)
 			}
 			flags = append(flags, args[i+1])
 			i++

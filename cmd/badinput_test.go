@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -241,7 +242,7 @@ func badInputProblem(code int, stdout, stderr, want string) string {
 		}
 	}
 	switch {
-	case code != ExitUsage:
+	case code != exit.Usage:
 		return fmt.Sprintf("exit %d, want 2; stderr:\n%s", code, stderr)
 	case stdout != "":
 		return fmt.Sprintf("stdout %q, want nothing", stdout)
@@ -267,7 +268,7 @@ func TestMaxSizeZeroMeansNoLimit(t *testing.T) {
 		t.Errorf("--max-size 0: exit %d, %d bytes out; stderr:\n%s", r.code, len(r.stdout.String()), r.stderr)
 	}
 	r = runWsx(&Env{}, "listen", "--max-size", "1", "-n", "1", "-q", url)
-	if r.code != ExitClosed || !strings.Contains(r.stderr.String(), "wsx: error: a message was larger than --max-size 1 bytes; closed with 1009 (message too big)\n") {
+	if r.code != exit.Closed || !strings.Contains(r.stderr.String(), "wsx: error: a message was larger than --max-size 1 bytes; closed with 1009 (message too big)\n") {
 		t.Errorf("--max-size 1: exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 }

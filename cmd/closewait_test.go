@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/wsx-cli/wsx/internal/exit"
 )
 
 // slowCloser is a server that, when the client closes, goes on sending
@@ -48,7 +49,7 @@ func slowCloser(t *testing.T, more int, every time.Duration) string {
 func TestCloseWaitWhileServerSends(t *testing.T) {
 	url := slowCloser(t, 12, 100*time.Millisecond)
 	r := runWsx(&Env{}, "send", "--close-timeout", "1s", url, "hi")
-	if r.code != ExitOK {
+	if r.code != exit.OK {
 		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 	if !strings.Contains(r.stderr.String(), "closed by client: 1000 (normal closure); server echoed 1000") {
@@ -64,7 +65,7 @@ func TestCloseWaitWhileServerSends(t *testing.T) {
 func TestCloseWaitBounded(t *testing.T) {
 	url := slowCloser(t, -1, 20*time.Millisecond)
 	r := runWsx(&Env{}, "send", "-q", "--close-timeout", "200ms", url, "hi")
-	if r.code != ExitOK {
+	if r.code != exit.OK {
 		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 	if got := r.stderr.String(); got != "closed by client: 1000 (normal closure); no close echo from server\n" {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -22,7 +23,7 @@ func TestPipedLineGoesOutAtOnce(t *testing.T) {
 			stdout.wait(t, line+"\n")
 		}
 		feed.Close()
-		if code := waitExit(t, done); code != ExitOK {
+		if code := waitExit(t, done); code != exit.OK {
 			t.Fatalf("%s: exit %d; stderr:\n%s", command, code, stderr)
 		}
 		if got := stdout.String(); got != "one\ntwo\nthree\n" {

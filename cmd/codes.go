@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/internal/exit"
 )
 
 func codesCommand(env *Env) *cli.Command {
@@ -61,7 +62,7 @@ func explainCodes(out io.Writer, args []string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return usageError("no close code matches %s", strings.Join(missing, ", ")).hint("'wsx codes' lists them all")
+		return exit.Usagef("no close code matches %s", strings.Join(missing, ", ")).Hint("'wsx codes' lists them all")
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/internal/exit"
 )
 
 var shells = []string{"bash", "zsh", "fish"}
@@ -21,7 +22,7 @@ func completionCommand(env *Env) *cli.Command {
 			"  wsx completion fish > ~/.config/fish/completions/wsx.fish",
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return usageError("completion takes one shell: bash, zsh or fish").hint("source <(wsx completion bash)")
+				return exit.Usagef("completion takes one shell: bash, zsh or fish").Hint("source <(wsx completion bash)")
 			}
 			var script string
 			switch c.Args().First() {
@@ -32,7 +33,7 @@ func completionCommand(env *Env) *cli.Command {
 			case "fish":
 				script = fishCompletion(c.App)
 			default:
-				return usageError("no completion for shell %q: want bash, zsh or fish", c.Args().First())
+				return exit.Usagef("no completion for shell %q: want bash, zsh or fish", c.Args().First())
 			}
 			_, err := fmt.Fprint(env.Stdout, script)
 			return err

@@ -1,14 +1,12 @@
 package cmd
 
 import (
-	"context"
 	"io"
-	"os"
-	"time"
 
 	"github.com/urfave/cli/v2"
-	"github.com/wsx-cli/wsx/closecodes"
-	"github.com/wsx-cli/wsx/format"
+	"github.com/wsx-cli/wsx/internal/dial"
+	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/session"
 	"github.com/wsx-cli/wsx/send"
 	"golang.org/x/term"
 )
@@ -39,9 +37,6 @@ func runConnect(c *cli.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	if err := sc.readWait(c); err != nil {
-		return err
-	}
 	if env.StdinTTY && env.StdoutTTY {
 		return runInteractive(c, env, dc, sc)
 	}
@@ -49,34 +44,15 @@ func runConnect(c *cli.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return connectAndRun(env, dc, sc, out, send.NewLines(env.Stdin, false))
-}
-
-// connectAndRun dials, then runs a session that sends src.
-func connectAndRun(env *Env, dc *dialConfig, sc *sessionConfig, out *format.Printer, src send.Source) error {
-	ctx, stopWatch := watchSignals(env)
-	s, err := dial(ctx, dc, out)
-	if sig := stopWatch(); sig != nil { // Ctrl-C while connecting
-		if err == nil {
-			send.NewCloser(s.ws, time.Second).Close(1000, "")
-			s.ws.NetConn().Close()
-		}
-		return interrupted(sig)
-	}
-	if err != nil {
-		return err
-	}
-	out.Open(s.handshake)
-	r := newRun(env, s, dc, sc, out)
-	return r.finish(r.start(src))
+	return session.DialAndRun(dc, *sc, out, send.NewLines(env.Stdin, false))
 }
 
 // runInteractive is connect on a terminal: raw mode, a prompt with line
 // editing and history, incoming messages printed above it.
-func runInteractive(c *cli.Context, env *Env, dc *dialConfig, sc *sessionConfig) error {
+func runInteractive(c *cli.Context, env *Env, dc *dial.Config, sc *session.Options) error {
 	old, err := term.MakeRaw(env.StdinFd)
 	if err != nil {
-		return errorf(ExitError, "cannot set up the terminal: %v", err)
+		return exit.Errorf(exit.Runtime, "cannot set up the terminal: %v", err)
 	}
 	defer term.Restore(env.StdinFd, old)
 	keys := send.NewKeyWatcher(env.Stdin)
@@ -97,39 +73,8 @@ func runInteractive(c *cli.Context, env *Env, dc *dialConfig, sc *sessionConfig)
 		return err
 	}
 	prompt := send.NewPrompt(t, keys, func(msg string) { out.Warn("%s", msg) })
-	sc.interactive = true
-	err = connectAndRun(&tenv, dc, sc, out, prompt)
+	sc.Interactive = true
+	err = session.DialAndRun(dc, *sc, out, prompt)
 	io.WriteString(env.Stdout, "\r\x1b[K") // clear the last prompt
 	return err
-}
-
-// closeCommand reads the code of "/close [code|name] [reason]".
-func closeCommand(c *send.Command, def closecodes.Code) (closecodes.Code, error) {
-	if c.Code == "" {
-		return def, nil
-	}
-	return parseCloseCode("close", c.Code)
-}
-
-// watchSignals gives a context that a signal cancels, for the phases that
-// do not watch env.Signals themselves (connecting, probing). stop ends the
-// watch and returns the signal that came, if one did.
-func watchSignals(env *Env) (ctx context.Context, stop func() os.Signal) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done, finished := make(chan struct{}), make(chan struct{})
-	var got os.Signal
-	go func() {
-		defer close(finished)
-		select {
-		case got = <-env.Signals:
-			cancel()
-		case <-done:
-		}
-	}()
-	return ctx, func() os.Signal {
-		close(done)
-		<-finished
-		cancel()
-		return got
-	}
 }

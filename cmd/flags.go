@@ -1,16 +1,16 @@
 package cmd
 
 import (
-	"bufio"
-	"fmt"
-	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/internal/dial"
+	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/session"
 )
 
 // dialFlags is the shared dialer, given to every command that connects.
@@ -69,7 +69,7 @@ func concat(sets ...[]cli.Flag) []cli.Flag {
 func durationFlag(c *cli.Context, flag string) (time.Duration, error) {
 	s := c.String(flag)
 	if s == "" && c.IsSet(flag) {
-		return 0, usageError("invalid --%s \"\": want a duration like 500ms, 3s or 2m", flag)
+		return 0, exit.Usagef("invalid --%s \"\": want a duration like 500ms, 3s or 2m", flag)
 	}
 	return parseDuration(flag, s)
 }
@@ -84,12 +84,12 @@ func parseDuration(flag, s string) (time.Duration, error) {
 	if err != nil {
 		f, ferr := strconv.ParseFloat(s, 64)
 		if ferr != nil || f != f || f > 1e9 {
-			return 0, usageError("invalid --%s %q: want a duration like 500ms, 3s or 2m", flag, s)
+			return 0, exit.Usagef("invalid --%s %q: want a duration like 500ms, 3s or 2m", flag, s)
 		}
 		d = time.Duration(f * float64(time.Second))
 	}
 	if d < 0 {
-		return 0, usageError("invalid --%s %q: must not be negative", flag, s)
+		return 0, exit.Usagef("invalid --%s %q: must not be negative", flag, s)
 	}
 	return d, nil
 }
@@ -114,7 +114,7 @@ func parseSize(flag, s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n < 0 || n > (1<<62)/mult {
-		return 0, usageError("invalid --%s %q: want a byte count like 65536, 64KiB or 1GiB", flag, s)
+		return 0, exit.Usagef("invalid --%s %q: want a byte count like 65536, 64KiB or 1GiB", flag, s)
 	}
 	return n * mult, nil
 }
@@ -123,10 +123,10 @@ func parseSize(flag, s string) (int64, error) {
 func parseCloseCode(flag, s string) (closecodes.Code, error) {
 	c, err := closecodes.Parse(s)
 	if err != nil {
-		return 0, usageError("invalid --%s: %v", flag, err).hint("'wsx codes' lists the close codes")
+		return 0, exit.Usagef("invalid --%s: %v", flag, err).Hint("'wsx codes' lists the close codes")
 	}
 	if !c.Sendable() {
-		return 0, usageError("invalid --%s: %s may not be sent in a close frame", flag, c)
+		return 0, exit.Usagef("invalid --%s: %s may not be sent in a close frame", flag, c)
 	}
 	return c, nil
 }
@@ -137,96 +137,11 @@ func parseCodeList(flag, s string) (map[closecodes.Code]bool, error) {
 	for _, part := range strings.Split(s, ",") {
 		c, err := closecodes.Parse(strings.TrimSpace(part))
 		if err != nil {
-			return nil, usageError("invalid --%s: %v", flag, err).hint("'wsx codes' lists the close codes")
+			return nil, exit.Usagef("invalid --%s: %v", flag, err).Hint("'wsx codes' lists the close codes")
 		}
 		codes[c] = true
 	}
 	return codes, nil
-}
-
-// parseHeaders reads -H values: "Name: value", or @FILE with one header a line
-// (blank lines and lines starting with # are skipped).
-func parseHeaders(values []string) (http.Header, error) {
-	h := http.Header{}
-	for _, v := range values {
-		if file, ok := strings.CutPrefix(v, "@"); ok {
-			if err := readHeaderFile(h, file); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err := addHeader(h, v, "--header"); err != nil {
-			return nil, err
-		}
-	}
-	return h, nil
-}
-
-func readHeaderFile(h http.Header, file string) error {
-	f, err := os.Open(file)
-	if err != nil {
-		return usageError("cannot read header file: %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if err := addHeader(h, line, fmt.Sprintf("%s line %d", file, n)); err != nil {
-			return err
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return usageError("cannot read header file %s: %v", file, err)
-	}
-	return nil
-}
-
-// addHeader adds one "Name: value" line; where names it in the error. The
-// value is never echoed: it may be a secret.
-func addHeader(h http.Header, line, where string) error {
-	name, value, ok := strings.Cut(line, ":")
-	name = strings.TrimSpace(name)
-	if !ok || !isHTTPToken(name) {
-		return usageError("invalid header in %s: want 'Name: value'", where)
-	}
-	if i := strings.IndexFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }); i >= 0 {
-		return usageError("invalid header in %s: the value of %s holds a control character (byte %d)", where, name, len(name)+1+i)
-	}
-	h.Add(name, strings.TrimSpace(value))
-	return nil
-}
-
-// parseProtocols reads --protocol: repeated, comma-separated subprotocol
-// names, each an HTTP token (RFC 6455 §4.1).
-func parseProtocols(values []string) ([]string, error) {
-	var out []string
-	for _, v := range values {
-		for _, p := range strings.Split(v, ",") {
-			p = strings.TrimSpace(p)
-			if !isHTTPToken(p) {
-				return nil, usageError("invalid --protocol %q: a subprotocol name is a token (letters, digits and !#$%%&'*+-.^_`|~, no spaces)", p)
-			}
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
-
-// isHTTPToken reports whether s is an HTTP token (RFC 9110 §5.6.2).
-func isHTTPToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // splitList reads repeated, comma-separated flag values in order.
@@ -240,4 +155,82 @@ func splitList(values []string) []string {
 		}
 	}
 	return out
+}
+
+// readDialConfig reads the shared dialer's flags for rawURL.
+func readDialConfig(c *cli.Context, env *Env, rawURL string) (*dial.Config, error) {
+	o := dial.Options{
+		URL:         rawURL,
+		Protocols:   c.StringSlice("protocol"),
+		Headers:     c.StringSlice("header"),
+		Origin:      c.String("origin"),
+		User:        c.String("user"),
+		UserAgent:   "wsx/" + version,
+		Insecure:    c.Bool("insecure"),
+		CACert:      c.String("cacert"),
+		Cert:        c.String("cert"),
+		Key:         c.String("key"),
+		Proxy:       c.String("proxy"),
+		Getenv:      env.Getenv,
+		Compress:    c.Bool("compress"),
+		ShowSecrets: c.Bool("show-secrets"),
+	}
+	var err error
+	if o.ConnectTimeout, err = durationFlag(c, "connect-timeout"); err != nil {
+		return nil, err
+	}
+	if o.MaxSize, err = parseSize("max-size", c.String("max-size")); err != nil {
+		return nil, err
+	}
+	return dial.New(o)
+}
+
+// readConfigs reads what every session command takes: the shared dialer's
+// flags for rawURL, the session flags and --count.
+func readConfigs(c *cli.Context, env *Env, rawURL string) (*dial.Config, *session.Options, error) {
+	dc, err := readDialConfig(c, env, rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	so, err := readSessionOptions(c, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	so.MaxSize = dc.MaxSize
+	if so.Count = c.Int("count"); so.Count < 0 {
+		return nil, nil, exit.Usagef("invalid --count %d: must not be negative", so.Count)
+	}
+	if c.Command.Name != "listen" { // connect, send
+		if so.Wait, err = durationFlag(c, "wait"); err != nil {
+			return nil, nil, err
+		}
+	}
+	return dc, so, nil
+}
+
+func readSessionOptions(c *cli.Context, env *Env) (*session.Options, error) {
+	so := &session.Options{CloseReason: c.String("close-reason"), Signals: env.Signals}
+	var err error
+	if so.Timeout, err = durationFlag(c, "timeout"); err != nil {
+		return nil, err
+	}
+	if so.CloseTimeout, err = durationFlag(c, "close-timeout"); err != nil {
+		return nil, err
+	}
+	if so.PingInterval, err = durationFlag(c, "ping-interval"); err != nil {
+		return nil, err
+	}
+	if so.CloseCode, err = parseCloseCode("close-code", c.String("close-code")); err != nil {
+		return nil, err
+	}
+	if len(so.CloseReason) > 123 {
+		return nil, exit.Usagef("invalid --close-reason: %d bytes, at most 123 fit in a close frame", len(so.CloseReason))
+	}
+	if !utf8.ValidString(so.CloseReason) {
+		return nil, exit.Usagef("invalid --close-reason: not valid UTF-8")
+	}
+	if so.ExpectClose, err = parseCodeList("expect-close", c.String("expect-close")); err != nil {
+		return nil, err
+	}
+	return so, nil
 }

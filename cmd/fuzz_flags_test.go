@@ -1,44 +1,20 @@
 package cmd
 
 import (
-	"errors"
-	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-	"unicode"
 
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/internal/wstest"
 )
 
 // Fuzz targets for the parsers of flag values (cmd/flags.go, cmd/args.go).
 // They call the parsing functions directly, never the app: urfave/cli keeps
 // globals, so cmd's tests do not run the app in parallel.
-
-// checkUsage fails unless err is a usage error (exit 2) whose message and
-// hints are each one non-empty line in wsx's voice, the message starting
-// with prefix.
-func checkUsage(t *testing.T, err error, prefix string) *Error {
-	t.Helper()
-	var e *Error
-	if !errors.As(err, &e) || e.Code != ExitUsage {
-		t.Fatalf("error %v (%T) is not a usage error", err, err)
-	}
-	if !strings.HasPrefix(e.Msg, prefix) {
-		t.Fatalf("error %q does not start with %q", e.Msg, prefix)
-	}
-	for _, line := range append([]string{e.Msg}, e.Hints...) {
-		if line == "" || strings.ContainsAny(line, "\r\n") || !unicode.IsLower([]rune(line)[0]) && line[0] != '\'' {
-			t.Fatalf("error line %q is not one line starting in lower case", line)
-		}
-	}
-	return e
-}
 
 // FuzzParseCloseCode: --close-code (and /close) takes a code wsx may send.
 // What it accepts is what closecodes.Parse reads, and sendable; what wsx
@@ -57,7 +33,7 @@ func FuzzParseCloseCode(f *testing.F) {
 		c, err := parseCloseCode("close-code", s)
 		pc, perr := closecodes.Parse(s)
 		if err != nil {
-			checkUsage(t, err, "invalid --close-code: ")
+			wstest.CheckUsage(t, err, "invalid --close-code: ")
 			if perr == nil && pc.Sendable() {
 				t.Fatalf("parseCloseCode(%q) refused %d, which may be sent: %v", s, pc, err)
 			}
@@ -104,7 +80,7 @@ func FuzzParseCodeList(f *testing.F) {
 			want[c] = true
 		}
 		if err != nil {
-			checkUsage(t, err, "invalid --expect-close: ")
+			wstest.CheckUsage(t, err, "invalid --expect-close: ")
 			if bad == nil {
 				t.Fatalf("parseCodeList(%q) refused a list whose every part parses: %v", s, err)
 			}
@@ -179,7 +155,7 @@ func FuzzParseSize(f *testing.F) {
 		n, err := parseSize("max-size", s)
 		num, mult, ok := sizeModel(s)
 		if err != nil {
-			checkUsage(t, err, "invalid --max-size "+strconv.Quote(s)+": ")
+			wstest.CheckUsage(t, err, "invalid --max-size "+strconv.Quote(s)+": ")
 			if ok && num >= 0 && num <= (1<<62)/mult {
 				t.Fatalf("parseSize(%q) refused %d×%d: %v", s, num, mult, err)
 			}
@@ -221,7 +197,7 @@ func FuzzParseDuration(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		d, err := parseDuration("timeout", s)
 		if err != nil {
-			checkUsage(t, err, "invalid --timeout "+strconv.Quote(s)+": ")
+			wstest.CheckUsage(t, err, "invalid --timeout "+strconv.Quote(s)+": ")
 			if gd, gerr := time.ParseDuration(s); gerr == nil && gd >= 0 {
 				t.Fatalf("parseDuration(%q) refused the Go duration %v: %v", s, gd, err)
 			}
@@ -238,183 +214,6 @@ func FuzzParseDuration(f *testing.F) {
 		}
 		if back, err := parseDuration("timeout", d.String()); err != nil || back != d {
 			t.Fatalf("parseDuration(%q) = %v, but parseDuration(%q) = %v, %v", s, d, d.String(), back, err)
-		}
-	})
-}
-
-// headerLine is one header as the README documents -H: "Name: value",
-// spaces around both dropped.
-type headerLine struct{ name, value string }
-
-// headerModel reads lines as -H values or @FILE lines do; ok is false when
-// one of them is not a header HTTP can carry: the name an RFC 9110 token,
-// the value without control characters other than HTAB.
-func headerModel(lines []string) (hs []headerLine, ok bool) {
-	for _, l := range lines {
-		name, value, found := strings.Cut(l, ":")
-		name = strings.TrimSpace(name)
-		if !found || !isRFCToken(name) || !isRFCFieldValue(value) {
-			return nil, false
-		}
-		hs = append(hs, headerLine{http.CanonicalHeaderKey(name), strings.TrimSpace(value)})
-	}
-	return hs, true
-}
-
-// fileLines splits a header file as bufio.ScanLines does, and drops blank
-// lines and # comments.
-func fileLines(data []byte) []string {
-	var out []string
-	lines := strings.Split(string(data), "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	for _, l := range lines {
-		l = strings.TrimSpace(strings.TrimSuffix(l, "\r"))
-		if l != "" && !strings.HasPrefix(l, "#") {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// FuzzParseHeaders: -H values and an @FILE. Every header returned has a
-// name without blanks, CR or LF and a value without CR or LF, trimmed; the
-// headers are exactly the documented reading of the input, in order (see
-// headerModel); and an error, which names the flag or the file and line,
-// never shows a value (it may be a secret).
-func FuzzParseHeaders(f *testing.F) {
-	f.Add("Authorization: Bearer s3cret-token", "X-Trace:abc", []byte("# comment\nCookie: a=b\r\n\n  X-Two :  2  \n"))
-	f.Add("NoColon", "", []byte(""))
-	f.Add("X: y", "Bad Name: v", []byte("X-Ok: 1\n"))
-	f.Add("X: y", ": v", []byte("Good: 1\nbad line with secret-value\n"))
-	f.Add("X: a\rb", "Y: 1", []byte("x: \x00"))
-	f.Add("x-lower: v", "X-LOWER: w", []byte("#only a comment"))
-	f.Add("Key: ", "K:v:w", []byte("A: 1\r\nB: 2\rC: 3\n"))
-	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, a, b string, file []byte) {
-		a, b = strings.TrimLeft(a, "@"), strings.TrimLeft(b, "@") // @ reads a file: only ours
-		path := filepath.Join(dir, "headers")
-		if err := os.WriteFile(path, file, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		lines := append([]string{a, b}, fileLines(file)...)
-		want, ok := headerModel(lines)
-		h, err := parseHeaders([]string{a, b, "@" + path})
-		if err != nil {
-			e := checkUsage(t, err, "")
-			if ok && !strings.Contains(e.Msg, "token too long") {
-				t.Fatalf("parseHeaders refused %q: %v", lines, err)
-			}
-			public := path + headerErrorText // what an error may show: names too
-			for _, l := range lines {
-				name, _, _ := strings.Cut(l, ":")
-				public += " " + name
-			}
-			for _, l := range lines {
-				_, v, _ := strings.Cut(l, ":")
-				for _, secret := range []string{strings.TrimSpace(l), strings.TrimSpace(v)} {
-					if len(secret) >= 6 && !strings.Contains(public, secret) && strings.Contains(e.Msg, secret) {
-						t.Fatalf("error %q shows the input %q", e.Msg, secret)
-					}
-				}
-			}
-			return
-		}
-		if !ok {
-			t.Fatalf("parseHeaders accepted %q, which holds a line that is not 'Name: value'", lines)
-		}
-		for name, values := range h {
-			if name == "" || strings.ContainsAny(name, " \t\r\n") {
-				t.Fatalf("header name %q", name)
-			}
-			for _, v := range values {
-				if strings.ContainsAny(v, "\r\n") || v != strings.TrimSpace(v) {
-					t.Fatalf("header %s has value %q", name, v)
-				}
-			}
-		}
-		for name, values := range h {
-			var wantValues []string
-			for _, w := range want {
-				if w.name == name {
-					wantValues = append(wantValues, w.value)
-				}
-			}
-			if !slices.Equal(values, wantValues) {
-				t.Fatalf("header %s = %q, want %q (input %q)", name, values, wantValues, lines)
-			}
-		}
-		if n := countValues(h); n != len(want) {
-			t.Fatalf("%d header values, want %d (input %q)", n, len(want), lines)
-		}
-	})
-}
-
-// headerErrorText is the fixed text of header errors: a value found in it
-// is not a leak.
-const headerErrorText = "invalid header in --header line : want 'Name: value' cannot read header file bufio.Scanner: token too long" +
-	" the value of holds a control character (byte )"
-
-func countValues(h http.Header) int {
-	n := 0
-	for _, v := range h {
-		n += len(v)
-	}
-	return n
-}
-
-// isRFCToken reports whether s is an RFC 9110 token (§5.6.2), what a
-// header field name must be.
-func isRFCToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// isRFCFieldValue reports whether s may be sent as a header field value
-// (RFC 9110 §5.5): no control characters other than HTAB, no DEL.
-func isRFCFieldValue(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// FuzzParseHeadersOnWire: a header -H accepts is sent as given, so it must
-// be one HTTP can carry: the name a token, the value free of control
-// characters. Otherwise wsx would connect and send a malformed upgrade
-// request, where a bad -H is a usage error (exit 2) before connecting.
-func FuzzParseHeadersOnWire(f *testing.F) {
-	for _, s := range []string{"X-Token: abc", "Authorization: Bearer a b", "X:\tv", "Bad Name: x", "x: y\r\nz: w"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, line string) {
-		h, err := parseHeaders([]string{strings.TrimLeft(line, "@")})
-		if err != nil {
-			return
-		}
-		for name, values := range h {
-			if !isRFCToken(name) {
-				t.Fatalf("-H %q gives header name %q, not an HTTP token", line, name)
-			}
-			for _, v := range values {
-				if !isRFCFieldValue(v) {
-					t.Fatalf("-H %q gives header value %q, with control characters", line, v)
-				}
-			}
 		}
 	})
 }
@@ -483,7 +282,7 @@ func FuzzSplitFlags(f *testing.F) {
 			if err == nil {
 				t.Fatalf("splitFlags(%q) = %q, but %s has no value", args, out, missing)
 			}
-			checkUsage(t, err, "flag "+missing+" needs a value")
+			wstest.CheckUsage(t, err, "flag "+missing+" needs a value")
 			return
 		}
 		if err != nil {

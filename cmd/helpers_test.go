@@ -62,7 +62,6 @@ func startServer(t *testing.T, o serve.Options) (*serve.Server, string, *syncBuf
 		o.DropAfter = -1
 	}
 	o.Log = log
-	o.Tap = serverTap // as wsx serve runs
 	srv := serve.New(o)
 	url, err := srv.Listen("127.0.0.1:0")
 	if err != nil {

@@ -1,14 +1,15 @@
 package cmd
 
 import (
-	"crypto/tls"
 	"io"
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/wsx-cli/wsx/closecodes"
 	"github.com/wsx-cli/wsx/format"
+	"github.com/wsx-cli/wsx/internal/dial"
+	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/session"
 	"github.com/wsx-cli/wsx/send"
 	"github.com/wsx-cli/wsx/serve"
 	"golang.org/x/term"
@@ -24,7 +25,7 @@ type terminal struct {
 
 func startTerminal(t *testing.T, url string) *terminal {
 	t.Helper()
-	tg, err := parseTarget(url)
+	dc, err := dial.New(dial.Options{URL: url, ConnectTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,12 +37,11 @@ func startTerminal(t *testing.T, url string) *terminal {
 		io.Writer
 	}{kw, screen}, "> ")
 	out := format.New(tm, tm, format.Options{Mode: format.Pretty, StdoutTTY: true, StderrTTY: true, Color: format.ColorNever, Prompt: "< "})
-	dc := &dialConfig{target: tg, header: http.Header{}, connectTimeout: 5 * time.Second, tls: &tls.Config{}}
-	sc := &sessionConfig{closeTimeout: 3 * time.Second, closeCode: closecodes.NormalClosure,
-		expectClose: map[closecodes.Code]bool{1000: true, 1001: true}, interactive: true}
+	so := session.Options{CloseTimeout: 3 * time.Second, CloseCode: closecodes.NormalClosure,
+		ExpectClose: map[closecodes.Code]bool{1000: true, 1001: true}, Interactive: true}
 	prompt := send.NewPrompt(tm, kw, func(msg string) { out.Warn("%s", msg) })
 	term := &terminal{keys: keys, screen: screen, done: make(chan error, 1)}
-	go func() { term.done <- connectAndRun(&Env{}, dc, sc, out, prompt) }()
+	go func() { term.done <- session.DialAndRun(dc, so, out, prompt) }()
 	t.Cleanup(func() { keys.Close() })
 	return term
 }
@@ -92,7 +92,7 @@ func TestInteractiveQuitAndCtrlC(t *testing.T) {
 	tm = startTerminal(t, url)
 	tm.screen.wait(t, "connected to")
 	tm.keys.Write([]byte{3}) // Ctrl-C in raw mode is a byte, not a signal
-	if code := exitStatus(tm.exit(t)); code != ExitInterrupted {
+	if code := exit.Status(tm.exit(t)); code != exit.Interrupt {
 		t.Fatalf("Ctrl-C: exit %d, want 130", code)
 	}
 	log.wait(t, "conn 2: closed by client: 1000")

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/session"
 	"github.com/wsx-cli/wsx/listen"
 	"github.com/wsx-cli/wsx/send"
 )
@@ -34,32 +36,32 @@ func runListen(c *cli.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	if sc.idle, err = durationFlag(c, "idle-timeout"); err != nil {
+	if sc.Idle, err = durationFlag(c, "idle-timeout"); err != nil {
 		return err
 	}
 	for _, expr := range c.StringSlice("filter") {
 		f, err := listen.ParseFilter(expr)
 		if err != nil {
-			return usageError("%v", err).hint("a filter is a gjson path, optionally with ==, !=, >, >=, <, <= or =~ and a value")
+			return exit.Usagef("%v", err).Hint("a filter is a gjson path, optionally with ==, !=, >, >=, <, <= or =~ and a value")
 		}
-		sc.filters = append(sc.filters, f)
+		sc.Filters = append(sc.Filters, f)
 	}
-	sc.selectPath, sc.keepOpen = c.String("select"), true
-	if sc.selectPath == "" && c.IsSet("select") {
-		return usageError("invalid --select \"\": want a gjson path, like data.price")
+	sc.Select, sc.KeepOpen = c.String("select"), true
+	if sc.Select == "" && c.IsSet("select") {
+		return exit.Usagef("invalid --select \"\": want a gjson path, like data.price")
 	}
 	for _, m := range c.StringSlice("send") {
 		if m == "@-" {
-			return usageError("--send @-: listen never reads stdin").hint("use 'wsx send' to send stdin")
+			return exit.Usagef("--send @-: listen never reads stdin").Hint("use 'wsx send' to send stdin")
 		}
 	}
 	src, err := send.NewArgs("--send", c.StringSlice("send"), nil, send.Check{}, 1)
 	if err != nil {
-		return usageError("%v", err)
+		return exit.Usagef("%v", err)
 	}
 	out, err := newPrinter(c, env, "")
 	if err != nil {
 		return err
 	}
-	return connectAndRun(env, dc, sc, out, src)
+	return session.DialAndRun(dc, *sc, out, src)
 }

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wsx-cli/wsx/internal/exit"
 	"golang.org/x/term"
 )
 
@@ -66,5 +67,5 @@ func Main(args []string, env *Env) int {
 	if err != nil {
 		report(env.Stderr, err)
 	}
-	return exitStatus(err)
+	return exit.Status(err)
 }

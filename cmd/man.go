@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/internal/exit"
 )
 
 func manCommand(env *Env) *cli.Command {
@@ -14,7 +15,7 @@ func manCommand(env *Env) *cli.Command {
 		Description: "wsx man > wsx.1 && man ./wsx.1",
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError("man takes no arguments")
+				return exit.Usagef("man takes no arguments")
 			}
 			_, err := fmt.Fprint(env.Stdout, manPage(c.App))
 			return err
@@ -27,15 +28,15 @@ var exitStatuses = []struct {
 	code    int
 	meaning string
 }{
-	{ExitOK, "done: the goal was met and the close was normal"},
-	{ExitError, "a runtime error not covered below"},
-	{ExitUsage, "usage: a bad flag, URL or input, or a file that cannot be read"},
-	{ExitConnect, "could not connect: DNS, TCP, TLS, proxy, --connect-timeout, or the connection was lost before the upgrade's answer was complete"},
-	{ExitUpgrade, "the upgrade was refused: an HTTP status other than 101, a 101 that breaks the handshake, an answer that is not HTTP, or a subprotocol that was not offered"},
-	{ExitClosed, "closed abnormally: a server close code outside --expect-close, a drop without a close frame, or a protocol violation"},
-	{ExitTimeout, "timed out: --timeout passed before the goal was met"},
-	{ExitCheck, "a probe check failed"},
-	{ExitInterrupted, "interrupted (Ctrl-C); 143 for SIGTERM"},
+	{exit.OK, "done: the goal was met and the close was normal"},
+	{exit.Runtime, "a runtime error not covered below"},
+	{exit.Usage, "usage: a bad flag, URL or input, or a file that cannot be read"},
+	{exit.Connect, "could not connect: DNS, TCP, TLS, proxy, --connect-timeout, or the connection was lost before the upgrade's answer was complete"},
+	{exit.Upgrade, "the upgrade was refused: an HTTP status other than 101, a 101 that breaks the handshake, an answer that is not HTTP, or a subprotocol that was not offered"},
+	{exit.Closed, "closed abnormally: a server close code outside --expect-close, a drop without a close frame, or a protocol violation"},
+	{exit.Timeout, "timed out: --timeout passed before the goal was met"},
+	{exit.Check, "a probe check failed"},
+	{exit.Interrupt, "interrupted (Ctrl-C); 143 for SIGTERM"},
 }
 
 // manPage writes wsx(1) from the app's commands and flags. Flags that every

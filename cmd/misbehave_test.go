@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wsx-cli/wsx/internal/exit"
 )
 
 // Servers that misbehave: each test runs wsx in-process against a raw
@@ -42,7 +44,7 @@ func TestMisbehaveNoUpgradeAnswer(t *testing.T) {
 	code := waitExitWithin(t, done, 8*time.Second)
 	want := "wsx: error: no upgrade response from " + addr + " within 1s\n" +
 		"wsx: hint: the server accepted TCP but did not answer the WebSocket upgrade; is it a WebSocket server?\n"
-	if code != ExitConnect || stderr.String() != want || stdout.String() != "" {
+	if code != exit.Connect || stderr.String() != want || stdout.String() != "" {
 		t.Errorf("exit %d, want 3; stdout %q; stderr:\n%s\nwant:\n%s", code, stdout, stderr, want)
 	}
 }
@@ -78,7 +80,7 @@ func TestMisbehaveNotWebSocket(t *testing.T) {
 			})
 			stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "--connect-timeout", "5s", srv.url())
 			code := waitExit(t, done)
-			if code != ExitUpgrade || stderr.String() != c.want || stdout.String() != "" {
+			if code != exit.Upgrade || stderr.String() != c.want || stdout.String() != "" {
 				t.Errorf("exit %d, want 4; stdout %q; stderr:\n%s\nwant:\n%s", code, stdout, stderr, c.want)
 			}
 		})
@@ -99,7 +101,7 @@ func TestMisbehaveBadAcceptKey(t *testing.T) {
 	stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "--connect-timeout", "5s", srv.url())
 	code := waitExit(t, done)
 	re := regexp.MustCompile(`\Awsx: error: upgrade failed: HTTP 101 Switching Protocols but the Sec-WebSocket-Accept header is wrong or missing\n`)
-	if code != ExitUpgrade || !re.MatchString(stderr.String()) || stdout.String() != "" {
+	if code != exit.Upgrade || !re.MatchString(stderr.String()) || stdout.String() != "" {
 		t.Errorf("exit %d, want 4; stdout %q; stderr:\n%s", code, stdout, stderr)
 	}
 }
@@ -132,7 +134,7 @@ func TestMisbehaveDropDuringUpgrade(t *testing.T) {
 			stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "--connect-timeout", "5s", srv.url())
 			code := waitExit(t, done)
 			re := regexp.MustCompile(`\Awsx: error: connection to 127\.0\.0\.1:\d+ lost during the upgrade: (unexpected EOF|.*connection reset by peer)\n`)
-			if code != ExitConnect || !re.MatchString(stderr.String()) || stdout.String() != "" {
+			if code != exit.Connect || !re.MatchString(stderr.String()) || stdout.String() != "" {
 				t.Errorf("exit %d, want 3; stdout %q; stderr:\n%s", code, stdout, stderr)
 			}
 		})
@@ -157,7 +159,7 @@ func TestMisbehaveCloseReasonTooLong(t *testing.T) {
 	stdout, stderr, done := startWsx(&Env{}, "listen", "--timeout", "10s", srv.url())
 	code := waitExit(t, done)
 	line := `closed by server: 4000 (private use) "` + reason + `": protocol violation: the close reason is 198 bytes; at most 123 fit`
-	if code != ExitClosed || !hasLine(stderr.String(), line) || stdout.String() != "" {
+	if code != exit.Closed || !hasLine(stderr.String(), line) || stdout.String() != "" {
 		t.Errorf("exit %d, want 5; stdout %q; stderr:\n%s\nwant the line %s", code, stdout, stderr, line)
 	}
 	frames := receive(t, got)
@@ -202,7 +204,7 @@ func TestMisbehaveDropMidMessage(t *testing.T) {
 			stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("a\nb\n")}, "connect", "--wait", "10s", srv.url())
 			code := waitExit(t, done)
 			const line = "connection dropped: 1006 (abnormal closure), no close frame"
-			if code != ExitClosed || !hasLine(stderr.String(), line) {
+			if code != exit.Closed || !hasLine(stderr.String(), line) {
 				t.Errorf("exit %d, want 5; stderr:\n%s\nwant the line %s", code, stderr, line)
 			}
 			if !strings.HasPrefix(stdout.String(), "one\n") {
@@ -287,7 +289,7 @@ func TestMisbehaveMaxSizeSends1009(t *testing.T) {
 	stdout, stderr, done := startWsx(&Env{}, "listen", "--max-size", "10", "--timeout", "10s", srv.url())
 	code := waitExit(t, done)
 	const line = "wsx: error: a message was larger than --max-size 10 bytes; closed with 1009 (message too big)"
-	if code != ExitClosed || !hasLine(stderr.String(), line) || stdout.String() != "ok\n" {
+	if code != exit.Closed || !hasLine(stderr.String(), line) || stdout.String() != "ok\n" {
 		t.Errorf("exit %d, want 5; stdout %q; stderr:\n%s\nwant the line %s", code, stdout, stderr, line)
 	}
 	if frames := receive(t, got); len(frames) != 1 || frames[0].closeCode() != 1009 {
@@ -453,7 +455,7 @@ func TestMisbehaveSlowReaderInterrupt(t *testing.T) {
 	receive(t, reading)
 	sig <- os.Interrupt
 	code := waitExitWithin(t, done, 10*time.Second)
-	if code != ExitInterrupted || stdout.String() != "" {
+	if code != exit.Interrupt || stdout.String() != "" {
 		t.Fatalf("exit %d, want 130; stdout %q; stderr:\n%s", code, stdout, stderr)
 	}
 	const line = "closed by client: 1000 (normal closure); no close echo from server; 1 message not sent"

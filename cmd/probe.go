@@ -1,13 +1,11 @@
 package cmd
 
 import (
-	"regexp"
-	"strings"
-	"time"
-
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/closecodes"
-	"github.com/wsx-cli/wsx/listen"
+	"github.com/wsx-cli/wsx/format"
+	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/probe"
 	"github.com/wsx-cli/wsx/send"
 )
 
@@ -37,101 +35,59 @@ func probeCommand(env *Env) *cli.Command {
 	}
 }
 
-// probeConfig is probe's own flags, read and checked.
-type probeConfig struct {
-	timeout        time.Duration
-	expectStatus   int
-	expectProtocol string
-	sends          *send.Args
-	sendCount      int
-	expects        []expectation
-	expectClose    *closecodes.Code
-	ping           bool
-	format         string
-	junit          string
-	repeat         int
-	interval       time.Duration
-}
-
-// expectation is one --expect: a substring, re:REGEX or json:FILTER.
-type expectation struct {
-	text   string
-	re     *regexp.Regexp
-	filter *listen.Filter
-}
-
-func (e expectation) match(data []byte) bool {
-	switch {
-	case e.re != nil:
-		return e.re.Match(data)
-	case e.filter != nil:
-		return e.filter.Match(data)
-	}
-	return strings.Contains(string(data), e.text)
-}
-
-func parseExpectation(s string) (expectation, error) {
-	e := expectation{text: s}
-	var err error
-	if pat, ok := strings.CutPrefix(s, "re:"); ok {
-		if e.re, err = regexp.Compile(pat); err != nil {
-			oneLine := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(err.Error())
-			return e, usageError("invalid --expect %q: %s", s, oneLine)
-		}
-	} else if expr, ok := strings.CutPrefix(s, "json:"); ok {
-		if e.filter, err = listen.ParseFilter(expr); err != nil {
-			return e, usageError("invalid --expect %q: %v", s, err)
-		}
-	}
-	return e, nil
-}
-
-func readProbeConfig(c *cli.Context, env *Env) (*probeConfig, error) {
-	pc := &probeConfig{
-		expectStatus:   c.Int("expect-status"),
-		expectProtocol: c.String("expect-protocol"),
-		ping:           c.Bool("ping"),
-		format:         c.String("format"),
-		junit:          c.String("junit"),
-		repeat:         c.Int("repeat"),
+func readProbeOptions(c *cli.Context, env *Env) (*probe.Options, error) {
+	pc := &probe.Options{
+		ExpectStatus:   c.Int("expect-status"),
+		ExpectProtocol: c.String("expect-protocol"),
+		Ping:           c.Bool("ping"),
+		Format:         c.String("format"),
+		JUnit:          c.String("junit"),
+		Repeat:         c.Int("repeat"),
 	}
 	var err error
-	if pc.timeout, err = durationFlag(c, "timeout"); err != nil {
+	if pc.Timeout, err = durationFlag(c, "timeout"); err != nil {
 		return nil, err
 	}
-	if pc.timeout == 0 {
-		return nil, usageError("invalid --timeout 0: a probe needs a time limit")
+	if pc.Timeout == 0 {
+		return nil, exit.Usagef("invalid --timeout 0: a probe needs a time limit")
 	}
-	if pc.interval, err = durationFlag(c, "interval"); err != nil {
+	if pc.Interval, err = durationFlag(c, "interval"); err != nil {
 		return nil, err
 	}
 	switch {
-	case pc.format != "text" && pc.format != "json":
-		return nil, usageError("invalid --format %q: want text or json", pc.format)
-	case pc.repeat < 1:
-		return nil, usageError("invalid --repeat %d: must be at least 1", pc.repeat)
-	case pc.expectStatus != 0 && (pc.expectStatus < 100 || pc.expectStatus > 599):
-		return nil, usageError("invalid --expect-status %d: want an HTTP status", pc.expectStatus)
+	case pc.Format != "text" && pc.Format != "json":
+		return nil, exit.Usagef("invalid --format %q: want text or json", pc.Format)
+	case pc.Repeat < 1:
+		return nil, exit.Usagef("invalid --repeat %d: must be at least 1", pc.Repeat)
+	case pc.ExpectStatus != 0 && (pc.ExpectStatus < 100 || pc.ExpectStatus > 599):
+		return nil, exit.Usagef("invalid --expect-status %d: want an HTTP status", pc.ExpectStatus)
 	}
 	if s := c.String("expect-close"); s != "" {
 		code, err := closecodes.Parse(s)
 		if err != nil {
-			return nil, usageError("invalid --expect-close: %v", err)
+			return nil, exit.Usagef("invalid --expect-close: %v", err)
 		}
-		pc.expectClose = &code
+		pc.ExpectClose = &code
 	}
 	for _, s := range c.StringSlice("expect") {
-		e, err := parseExpectation(s)
+		e, err := probe.ParseExpectation(s)
 		if err != nil {
 			return nil, err
 		}
-		pc.expects = append(pc.expects, e)
+		pc.Expects = append(pc.Expects, e)
 	}
 	msgs := c.StringSlice("send")
-	if pc.sends, err = send.NewArgs("--send", msgs, env.Stdin, send.Check{}, 1); err != nil {
-		return nil, usageError("%v", err)
+	if pc.Sends, err = send.NewArgs("--send", msgs, env.Stdin, send.Check{}, 1); err != nil {
+		return nil, exit.Usagef("%v", err)
 	}
-	pc.sendCount = len(msgs)
+	pc.SendCount = len(msgs)
+	mode, err := format.ParseColor(c.String("color"))
+	if err != nil {
+		return nil, exit.Usagef("%v", err)
+	}
+	pc.Color = colorOn(mode, env, env.StdoutTTY)
+	pc.Verbose, pc.StderrTTY = c.Bool("verbose"), env.StderrTTY
+	pc.Stdout, pc.Stderr, pc.Signals = env.Stdout, env.Stderr, env.Signals
 	return pc, nil
 }
 
@@ -144,67 +100,12 @@ func runProbe(c *cli.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	pc, err := readProbeConfig(c, env)
+	po, err := readProbeOptions(c, env)
 	if err != nil {
 		return err
 	}
-	if dc.connectTimeout == 0 || dc.connectTimeout > pc.timeout {
-		dc.connectTimeout = pc.timeout
-	}
-	rep := newProbeReporter(env, c, pc)
-	ctx, stopWatch := watchSignals(env)
-	var results []*probeResult
-	for i := 0; i < pc.repeat && ctx.Err() == nil; i++ {
-		if i > 0 && pc.interval > 0 {
-			t := time.NewTimer(pc.interval)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-			}
-			t.Stop()
-		}
-		res := probeOnce(ctx, env, dc, pc)
-		results = append(results, res)
-		if pc.repeat == 1 {
-			break
-		}
-		rep.progress(i+1, res)
-	}
-	if sig := stopWatch(); sig != nil {
-		return interrupted(sig)
-	}
-	if err := rep.report(results); err != nil {
+	if _, err := durationFlag(c, "ping-interval"); err != nil { // a shared flag probe does not use
 		return err
 	}
-	return probeExit(results)
-}
-
-// probeExit maps the results to the exit status: 0 when every check passed,
-// 3 or 4 when no run could upgrade, 7 otherwise.
-func probeExit(results []*probeResult) error {
-	failed, upgradeCode := 0, 0
-	for _, r := range results {
-		if !r.passed() {
-			failed++
-		}
-		if r.exit != 0 {
-			upgradeCode = r.exit
-		}
-	}
-	switch {
-	case failed == 0:
-		return nil
-	case upgradeCode != 0 && allUpgradeFailed(results):
-		return &Error{Code: upgradeCode, Reported: true}
-	}
-	return &Error{Code: ExitCheck, Reported: true}
-}
-
-func allUpgradeFailed(results []*probeResult) bool {
-	for _, r := range results {
-		if r.exit == 0 {
-			return false
-		}
-	}
-	return true
+	return probe.Run(dc, *po)
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -99,7 +100,7 @@ func TestProbeJSON(t *testing.T) {
 	_, url, _ := startServer(t, serve.Options{Protocols: []string{"chat"}})
 	r := runWsx(&Env{}, "probe", "--format", "json", "-p", "chat", "--expect-protocol", "chat",
 		"--send", "hello", "--expect", "hello", "--ping", url)
-	if r.code != ExitOK {
+	if r.code != exit.OK {
 		t.Fatalf("exit %d, want 0; stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	if r.stderr.String() != "" {
@@ -172,7 +173,7 @@ func TestProbeJSON(t *testing.T) {
 func TestProbeJSONFailedCheck(t *testing.T) {
 	_, url, _ := startServer(t, serve.Options{})
 	r := runWsx(&Env{}, "probe", "--format", "json", "--expect-protocol", "chat", url)
-	if r.code != ExitCheck {
+	if r.code != exit.Check {
 		t.Fatalf("exit %d, want 7; stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	if r.stderr.String() != "" {
@@ -200,9 +201,9 @@ func TestProbeJSONRefused(t *testing.T) {
 		passed bool
 		detail string
 	}{
-		{nil, ExitUpgrade, false, "upgrade refused: HTTP 401 Unauthorized; "},
-		{[]string{"--expect-status", "401"}, ExitOK, true, "HTTP 401 Unauthorized (expected 401)"},
-		{[]string{"--expect-status", "403"}, ExitCheck, false, "HTTP 401 Unauthorized (expected 403)"},
+		{nil, exit.Upgrade, false, "upgrade refused: HTTP 401 Unauthorized; "},
+		{[]string{"--expect-status", "401"}, exit.OK, true, "HTTP 401 Unauthorized (expected 401)"},
+		{[]string{"--expect-status", "403"}, exit.Check, false, "HTTP 401 Unauthorized (expected 403)"},
 	} {
 		args := append([]string{"probe", "--format", "json", url}, c.args...)
 		r := runWsx(&Env{}, args...)
@@ -238,7 +239,7 @@ func TestProbeJSONTLS(t *testing.T) {
 	ca := writeFile(t, "ca.pem", srv.CertificatePEM())
 
 	r := runWsx(&Env{}, "probe", "--format", "json", "--cacert", ca, url)
-	if r.code != ExitOK {
+	if r.code != exit.OK {
 		t.Fatalf("exit %d, want 0; stdout:\n%s", r.code, r.stdout)
 	}
 	var doc probeDoc
@@ -257,7 +258,7 @@ func TestProbeRepeatJSON(t *testing.T) {
 	_, url, _ := startServer(t, serve.Options{})
 	r := runWsx(&Env{}, "probe", "--format", "json", "--repeat", "3", "--interval", "5ms",
 		"--send", "hi", "--expect", "hi", "--ping", url)
-	if r.code != ExitOK {
+	if r.code != exit.OK {
 		t.Fatalf("exit %d, want 0; stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	var doc repeatDoc
@@ -298,7 +299,7 @@ func TestProbeRepeatJSON(t *testing.T) {
 func TestProbeRepeatJSONFailed(t *testing.T) {
 	_, url, _ := startServer(t, serve.Options{})
 	r := runWsx(&Env{}, "probe", "--format", "json", "--repeat", "2", "--expect-protocol", "chat", url)
-	if r.code != ExitCheck {
+	if r.code != exit.Check {
 		t.Fatalf("exit %d, want 7; stdout:\n%s", r.code, r.stdout)
 	}
 	var doc repeatDoc
@@ -385,7 +386,7 @@ func TestProbeJUnit(t *testing.T) {
 	path := filepath.Join(dir, "probe.xml")
 	r := runWsx(&Env{}, "probe", "--junit", path, "--expect-protocol", "chat",
 		"--send", "hi", "--expect", "hi", "--send", "<&>", "--expect", "nothing", "--timeout", "1s", url)
-	if r.code != ExitCheck {
+	if r.code != exit.Check {
 		t.Fatalf("exit %d, want 7; stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	if !strings.Contains(r.stdout.String(), "\nFAIL subprotocol: none (expected chat)\n") {
@@ -436,7 +437,7 @@ func TestProbeJUnitPassedAndRepeated(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runWsx(&Env{}, "probe", "--junit", path, "--repeat", "2", "--format", "json", url)
-	if r.code != ExitOK {
+	if r.code != exit.OK {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
 	}
 	doc := readJUnit(t, path) // replaced whole
@@ -463,7 +464,7 @@ func TestProbeJUnitMissingDirectory(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "missing", "probe.xml")
 	r := runWsx(&Env{}, "probe", "--junit", path, url)
-	if r.code != ExitError {
+	if r.code != exit.Runtime {
 		t.Fatalf("exit %d, want 1; stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	stderr := r.stderr.String()
@@ -485,7 +486,7 @@ func TestProbeTimeoutEndsPromptly(t *testing.T) {
 	start := time.Now()
 	r := runWsx(&Env{}, "probe", "--format", "json", "--expect-close", "1000", "--timeout", "1s", url)
 	elapsed := time.Since(start)
-	if r.code != ExitCheck {
+	if r.code != exit.Check {
 		t.Fatalf("exit %d, want 7; stdout:\n%s", r.code, r.stdout)
 	}
 	if elapsed < time.Second || elapsed > 8*time.Second { // not the 10s default
@@ -515,7 +516,7 @@ func TestProbeNoUpgradeResponse(t *testing.T) {
 	start := time.Now()
 	r := runWsx(&Env{}, "probe", "--timeout", "1s", "ws://"+addr+"/")
 	elapsed := time.Since(start)
-	if r.code != ExitConnect {
+	if r.code != exit.Connect {
 		t.Fatalf("exit %d, want 3; stdout:\n%s", r.code, r.stdout)
 	}
 	if elapsed > 8*time.Second { // not the 10s default

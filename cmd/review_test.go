@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -70,7 +71,7 @@ func TestInterruptWhileConnecting(t *testing.T) {
 	_, stderr, done := startWsx(&Env{Signals: sig}, "connect", "--connect-timeout", "1m", "ws://"+ln.Addr().String()+"/")
 	<-accepted // wsx now waits for the upgrade answer
 	sig <- os.Interrupt
-	if code := waitExit(t, done); code != ExitInterrupted {
+	if code := waitExit(t, done); code != exit.Interrupt {
 		t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr)
 	}
 }
@@ -82,7 +83,7 @@ func TestInterruptProbe(t *testing.T) {
 	_, stderr, done := startWsx(&Env{Signals: sig}, "probe", "--repeat", "1000", "--interval", "1m", url)
 	stderr.wait(t, "run 1/1000")
 	sig <- os.Interrupt
-	if code := waitExit(t, done); code != ExitInterrupted {
+	if code := waitExit(t, done); code != exit.Interrupt {
 		t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr)
 	}
 }
@@ -102,7 +103,7 @@ func TestProbeSendsBigFile(t *testing.T) {
 func TestProxyConnectionRefused(t *testing.T) {
 	r := runWsx(&Env{}, "connect", "--proxy", "http://127.0.0.1:1", "ws://127.0.0.1:9/")
 	want := "wsx: error: proxy http://127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused\n"
-	if r.code != ExitConnect || r.stderr.String() != want {
+	if r.code != exit.Connect || r.stderr.String() != want {
 		t.Errorf("exit %d; stderr %q, want %q", r.code, r.stderr, want)
 	}
 }

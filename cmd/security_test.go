@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
+	"github.com/wsx-cli/wsx/internal/dial"
+	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -122,7 +124,7 @@ func TestServerSecretsRedacted(t *testing.T) {
 	checkNoSecret(t, "101", r.stdout.String(), r.stderr.String())
 
 	r = runWsx(&Env{}, "connect", "-v", url+"/refuse")
-	if r.code != ExitUpgrade || !strings.Contains(r.stderr.String(), "\n< Set-Cookie: [redacted]\n") ||
+	if r.code != exit.Upgrade || !strings.Contains(r.stderr.String(), "\n< Set-Cookie: [redacted]\n") ||
 		!strings.Contains(r.stderr.String(), "wsx: error: upgrade refused: HTTP 401 Unauthorized\n") {
 		t.Errorf("401: exit %d; stderr:\n%s", r.code, r.stderr)
 	}
@@ -173,7 +175,7 @@ func TestProxyCredentialsRedacted(t *testing.T) {
 	} {
 		env := &Env{Getenv: func(k string) string { return c.getenv[k] }}
 		r := runWsx(env, append([]string{"connect", "-v"}, c.args...)...)
-		if r.code != ExitConnect || !regexp.MustCompile(`(?m)^wsx: error: `+c.want+`$`).MatchString(r.stderr.String()) {
+		if r.code != exit.Connect || !regexp.MustCompile(`(?m)^wsx: error: `+c.want+`$`).MatchString(r.stderr.String()) {
 			t.Errorf("%s: exit %d; stderr:\n%s", c.name, r.code, r.stderr)
 		}
 		checkNoSecret(t, c.name, r.stdout.String(), r.stderr.String())
@@ -258,8 +260,8 @@ func TestIsLoopback(t *testing.T) {
 		"10.0.0.1": false, "192.168.1.1": false, "0.0.0.0": false, "::": false, "::ffff:8.8.8.8": false,
 		"": false,
 	} {
-		if got := isLoopback(host); got != want {
-			t.Errorf("isLoopback(%q) = %v, want %v", host, got, want)
+		if got := dial.IsLoopback(host); got != want {
+			t.Errorf("dial.IsLoopback(%q) = %v, want %v", host, got, want)
 		}
 	}
 }
@@ -274,19 +276,19 @@ func TestTLSFailures(t *testing.T) {
 		"wsx: hint: pass its CA certificate with --cacert FILE, or skip verification with -k (insecure)\n"
 	for _, command := range []string{"send", "listen"} {
 		r := runWsx(&Env{}, command, url)
-		if r.code != ExitConnect || r.stderr.String() != selfSigned || r.stdout.String() != "" {
+		if r.code != exit.Connect || r.stderr.String() != selfSigned || r.stdout.String() != "" {
 			t.Errorf("%s: exit %d; stderr:\n%s", command, r.code, r.stderr)
 		}
 	}
 	r := runWsx(&Env{}, "probe", url)
-	if r.code != ExitConnect || !strings.Contains(r.stdout.String()+r.stderr.String(), "--cacert") {
+	if r.code != exit.Connect || !strings.Contains(r.stdout.String()+r.stderr.String(), "--cacert") {
 		t.Errorf("probe: exit %d; stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 
 	other := "wss://localhost:" + url[strings.LastIndex(url, ":")+1:] // the certificate names 127.0.0.1, ::1 and example.com
 	r = runWsx(&Env{}, "connect", "--cacert", ca, other)
 	mismatch := regexp.MustCompile(`\Awsx: error: TLS: the certificate is not valid for localhost: .+\nwsx: hint: check the host name in the URL, or skip verification with -k \(insecure\)\n\z`)
-	if r.code != ExitConnect || !mismatch.MatchString(r.stderr.String()) {
+	if r.code != exit.Connect || !mismatch.MatchString(r.stderr.String()) {
 		t.Errorf("other name: exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 
@@ -295,7 +297,7 @@ func TestTLSFailures(t *testing.T) {
 	mtls, mtlsCA := startTLS(t, pool)
 	r = runWsx(&Env{}, "connect", "--cacert", mtlsCA, "--cert", stranger, "--key", strangerKey, mtls)
 	refused := regexp.MustCompile(`\Awsx: error: TLS: the server refused the connection: tls: .+\nwsx: hint: the server did not accept the client certificate given with --cert\n\z`)
-	if r.code != ExitConnect || !strings.HasPrefix(r.stderr.String(), "wsx: error: TLS: the server refused the connection: tls: ") {
+	if r.code != exit.Connect || !strings.HasPrefix(r.stderr.String(), "wsx: error: TLS: the server refused the connection: tls: ") {
 		t.Fatalf("untrusted client certificate: exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 	if !refused.MatchString(r.stderr.String()) {

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/session"
 	"github.com/wsx-cli/wsx/send"
 )
 
@@ -29,13 +31,10 @@ func sendCommand(env *Env) *cli.Command {
 
 func runSend(c *cli.Context, env *Env) error {
 	if c.NArg() == 0 {
-		return usageError("missing URL").hint("wsx send URL [MESSAGE...]; 'wsx serve' starts a local server to try it on")
+		return exit.Usagef("missing URL").Hint("wsx send URL [MESSAGE...]; 'wsx serve' starts a local server to try it on")
 	}
 	dc, sc, err := readConfigs(c, env, c.Args().First())
 	if err != nil {
-		return err
-	}
-	if err := sc.readWait(c); err != nil {
 		return err
 	}
 	src, err := sendSource(c, env, c.Args().Tail())
@@ -46,8 +45,8 @@ func runSend(c *cli.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	sc.summary, sc.sendAll = !c.Bool("quiet"), true
-	return connectAndRun(env, dc, sc, out, src)
+	sc.Summary, sc.SendAll = !c.Bool("quiet"), true
+	return session.DialAndRun(dc, *sc, out, src)
 }
 
 // sendSource builds the messages to send from arguments or stdin.
@@ -61,19 +60,19 @@ func sendSource(c *cli.Context, env *Env, args []string) (send.Source, error) {
 	var src send.Source
 	switch {
 	case repeat < 1:
-		return nil, usageError("invalid --repeat %d: must be at least 1", repeat)
+		return nil, exit.Usagef("invalid --repeat %d: must be at least 1", repeat)
 	case c.Bool("null") && c.Bool("whole"):
-		return nil, usageError("--null and --whole cannot be used together")
+		return nil, exit.Usagef("--null and --whole cannot be used together")
 	case len(args) > 0 && (c.Bool("null") || c.Bool("whole")):
-		return nil, usageError("--null and --whole frame stdin; they do not apply to message arguments").hint("use @- to send all of stdin as one message")
+		return nil, exit.Usagef("--null and --whole frame stdin; they do not apply to message arguments").Hint("use @- to send all of stdin as one message")
 	case len(args) > 0:
 		a, err := send.NewArgs("argument", args, env.Stdin, check, repeat)
 		if err != nil {
-			return nil, usageError("%v", err)
+			return nil, exit.Usagef("%v", err)
 		}
 		src = a
 	case repeat > 1:
-		return nil, usageError("--repeat repeats message arguments; stdin is sent once")
+		return nil, exit.Usagef("--repeat repeats message arguments; stdin is sent once")
 	case c.Bool("whole"):
 		src = send.NewWhole(env.Stdin, check)
 	case c.Bool("null"):

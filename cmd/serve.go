@@ -5,14 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/closecodes"
-	"github.com/wsx-cli/wsx/listen"
+	"github.com/wsx-cli/wsx/internal/dial"
+	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -54,10 +54,6 @@ type serveConfig struct {
 	certOut string // --cert-out: where to write the certificate; "" for nowhere
 }
 
-// serverTap lets wsx serve see the close codes clients send as they were
-// sent, 1014 included (gorilla refuses it).
-func serverTap(c net.Conn) net.Conn { return listen.NewServerTap(c) }
-
 // serveOptions reads serve's flags and address.
 func serveOptions(c *cli.Context) (serveConfig, error) {
 	o := serve.Options{
@@ -69,27 +65,26 @@ func serveOptions(c *cli.Context) (serveConfig, error) {
 		NoCloseEcho:   c.Bool("no-close-echo"),
 		Reject:        c.Int("reject"),
 		TLS:           c.Bool("tls"),
-		Tap:           serverTap,
 	}
 	switch o.Mode {
 	case serve.Echo, serve.Broadcast, serve.Sink:
 	default:
-		return serveConfig{}, usageError("invalid --mode %q: want echo, broadcast or sink", o.Mode)
+		return serveConfig{}, exit.Usagef("invalid --mode %q: want echo, broadcast or sink", o.Mode)
 	}
 	for _, n := range []struct {
 		flag  string
 		value int
 	}{{"close-after", o.CloseAfter}, {"drop-after", o.DropAfter}} {
 		if n.value < -1 {
-			return serveConfig{}, usageError("invalid --%s %d: want a number of messages (0 or more)", n.flag, n.value)
+			return serveConfig{}, exit.Usagef("invalid --%s %d: want a number of messages (0 or more)", n.flag, n.value)
 		}
 	}
 	if o.Reject != 0 && (o.Reject < 200 || o.Reject > 599) {
-		return serveConfig{}, usageError("invalid --reject %d: want an HTTP status from 200 to 599", o.Reject)
+		return serveConfig{}, exit.Usagef("invalid --reject %d: want an HTTP status from 200 to 599", o.Reject)
 	}
 	certOut := c.String("cert-out")
 	if certOut != "" && !o.TLS {
-		return serveConfig{}, usageError("--cert-out needs --tls")
+		return serveConfig{}, exit.Usagef("--cert-out needs --tls")
 	}
 	if err := readServeCloseCode(c.String("close-code"), &o); err != nil {
 		return serveConfig{}, err
@@ -112,7 +107,7 @@ func serveOptions(c *cli.Context) (serveConfig, error) {
 		o.Greet = append(o.Greet, serve.Message{Data: data, Binary: c.Bool("binary")})
 	}
 	if c.NArg() > 1 {
-		return serveConfig{}, usageError("serve takes one address, got %s", quoteArgs(c.Args().Slice()))
+		return serveConfig{}, exit.Usagef("serve takes one address, got %s", dial.QuoteArgs(c.Args().Slice()))
 	}
 	return serveConfig{Options: o, addr: c.Args().First(), certOut: certOut}, nil
 }
@@ -126,7 +121,7 @@ func readServeCloseCode(s string, o *serve.Options) error {
 	}
 	code, err := closecodes.Parse(s)
 	if err != nil {
-		return usageError("invalid --close-code: %v", err)
+		return exit.Usagef("invalid --close-code: %v", err)
 	}
 	o.CloseCode = int(code)
 	return nil
@@ -140,7 +135,7 @@ func messageArg(arg string) ([]byte, error) {
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, usageError("cannot read message file: %v", err)
+		return nil, exit.Usagef("cannot read message file: %v", err)
 	}
 	return data, nil
 }
@@ -154,12 +149,12 @@ func runServe(c *cli.Context, env *Env) error {
 	srv := serve.New(cfg.Options)
 	url, err := srv.Listen(cfg.addr)
 	if err != nil {
-		return errorf(ExitError, "cannot listen: %v", err)
+		return exit.Errorf(exit.Runtime, "cannot listen: %v", err)
 	}
 	defer srv.Close()
 	if cfg.certOut != "" {
 		if err := writeFileAtomic(cfg.certOut, srv.CertificatePEM()); err != nil {
-			return usageError("cannot write --cert-out: %v", err)
+			return exit.Usagef("cannot write --cert-out: %v", err)
 		}
 		fmt.Fprintf(env.Stderr, "certificate written to %s\n", cfg.certOut)
 	}
@@ -167,7 +162,7 @@ func runServe(c *cli.Context, env *Env) error {
 	fmt.Fprintf(env.Stderr, "serving %s on %s (Ctrl-C stops)\n", cfg.Mode, url)
 	go relayStdin(env, srv, c.Bool("binary"))
 	sig := <-env.Signals
-	return interrupted(sig)
+	return exit.BySignal(sig)
 }
 
 // relayStdin sends each stdin line to every client.

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/wsx-cli/wsx/internal/exit"
 )
 
 // wsx serve prints its URL, logs each connection, relays stdin lines to
@@ -38,7 +40,7 @@ func TestServeCommand(t *testing.T) {
 	stderr.wait(t, "conn 1: closed by client: 1000; received 1 message, 7 bytes, in order")
 
 	sig <- os.Interrupt
-	if code := waitExit(t, done); code != ExitInterrupted {
+	if code := waitExit(t, done); code != exit.Interrupt {
 		t.Fatalf("serve exit %d, want 130", code)
 	}
 }
@@ -55,7 +57,7 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve", "a:1", "b:2"}, `wsx: error: serve takes one address, got "a:1", "b:2"`},
 	} {
 		r := runWsx(&Env{}, c.args...)
-		if r.code != ExitUsage || !strings.HasPrefix(r.stderr.String(), c.want+"\n") {
+		if r.code != exit.Usage || !strings.HasPrefix(r.stderr.String(), c.want+"\n") {
 			t.Errorf("%v: exit %d, stderr:\n%s\nwant %s", c.args, r.code, r.stderr, c.want)
 		}
 	}

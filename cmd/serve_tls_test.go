@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wsx-cli/wsx/internal/exit"
 )
 
 // wsx serve --tls --cert-out FILE writes the certificate before it prints the
@@ -49,7 +51,7 @@ func TestServeTLS(t *testing.T) {
 	stderr.wait(t, "conn 1: closed by client: 1000; received 1 message, 8 bytes, in order")
 
 	sig <- os.Interrupt
-	if code := waitExit(t, done); code != ExitInterrupted {
+	if code := waitExit(t, done); code != exit.Interrupt {
 		t.Fatalf("serve exit %d, want 130", code)
 	}
 }
@@ -60,7 +62,7 @@ func TestServeCertOutUnwritable(t *testing.T) {
 	certFile := filepath.Join(t.TempDir(), "missing", "ca.pem")
 	r := runWsx(&Env{}, "serve", "127.0.0.1:0", "--tls", "--cert-out", certFile)
 	want := "wsx: error: cannot write --cert-out: open " + certFile + ": no such file or directory\n"
-	if r.code != ExitUsage || r.stderr.String() != want || r.stdout.String() != "" {
+	if r.code != exit.Usage || r.stderr.String() != want || r.stdout.String() != "" {
 		t.Errorf("exit %d, stdout %q, stderr:\n%s\nwant exit 2 and:\n%s", r.code, r.stdout, r.stderr, want)
 	}
 }

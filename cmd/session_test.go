@@ -7,13 +7,15 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"io"
 	"os"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/gorilla/websocket"
+
+	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -23,7 +25,7 @@ func TestSignalClosesCleanly(t *testing.T) {
 	for _, c := range []struct {
 		sig  os.Signal
 		code int
-	}{{os.Interrupt, ExitInterrupted}, {syscall.SIGTERM, 143}} {
+	}{{os.Interrupt, exit.Interrupt}, {syscall.SIGTERM, 143}} {
 		_, url, log := startServer(t, serve.Options{})
 		stdin, feed := io.Pipe()
 		sig := make(chan os.Signal, 2)
@@ -51,7 +53,7 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	stderr.wait(t, "connected to")
 	sig <- os.Interrupt
 	sig <- os.Interrupt
-	if code := waitExit(t, done); code != ExitInterrupted {
+	if code := waitExit(t, done); code != exit.Interrupt {
 		t.Fatalf("exit %d, want 130", code)
 	}
 }
@@ -99,7 +101,7 @@ func TestServerCloseCountsUnsent(t *testing.T) {
 	defer close(release)
 	input := "first\n" + strings.Repeat("x", 32<<20) + "\nthird\n"
 	r := runWsx(&Env{Stdin: strings.NewReader(input)}, "connect", "--close-timeout", "200ms", "ws"+strings.TrimPrefix(srv.URL, "http"))
-	if r.code != ExitClosed {
+	if r.code != exit.Closed {
 		t.Fatalf("exit %d, want 5; stderr:\n%s", r.code, r.stderr)
 	}
 	if !regexp.MustCompile(`(?m)^closed by server: 4001 \(private use\) "go away"; 2 messages not sent$`).MatchString(r.stderr.String()) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -27,7 +28,7 @@ var stopSignals = []struct {
 	name string
 	sig  os.Signal
 	code int
-}{{"SIGINT", os.Interrupt, ExitInterrupted}, {"SIGTERM", syscall.SIGTERM, 143}}
+}{{"SIGINT", os.Interrupt, exit.Interrupt}, {"SIGTERM", syscall.SIGTERM, 143}}
 
 // startMuteServer accepts TCP connections and never answers: no upgrade
 // response, no TLS ServerHello. asked receives a value once a connection's

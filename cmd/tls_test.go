@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -38,7 +39,7 @@ func TestTLSVerification(t *testing.T) {
 	url, ca := startTLS(t, nil)
 
 	r := runWsx(&Env{}, "connect", url)
-	if r.code != ExitConnect {
+	if r.code != exit.Connect {
 		t.Fatalf("self-signed: exit %d, want 3; stderr:\n%s", r.code, r.stderr)
 	}
 	want := "wsx: error: TLS: the certificate of 127.0.0.1 is signed by an unknown authority\n" +
@@ -63,7 +64,7 @@ func TestTLSClientCertificate(t *testing.T) {
 	url, ca := startTLS(t, pool)
 
 	r := runWsx(&Env{}, "connect", "--cacert", ca, url)
-	if r.code != ExitConnect || !strings.Contains(r.stderr.String(), "--cert FILE --key FILE") {
+	if r.code != exit.Connect || !strings.Contains(r.stderr.String(), "--cert FILE --key FILE") {
 		t.Fatalf("no client cert: exit %d, want 3; stderr:\n%s", r.code, r.stderr)
 	}
 	r = runWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "--cacert", ca, "--cert", certFile, "--key", keyFile, url)

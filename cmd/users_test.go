@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -259,7 +260,7 @@ func TestEndlessStdinConnectCount(t *testing.T) {
 func TestEndlessStdinSendCount(t *testing.T) {
 	srv, url, _ := startServer(t, serve.Options{})
 	stdout, stderr, done := startWsx(&Env{Stdin: &endlessInput{width: 1024}}, "send", "--count", "1", "--timeout", "1s", url)
-	if code := waitExit(t, done); code != ExitTimeout {
+	if code := waitExit(t, done); code != exit.Timeout {
 		t.Fatalf("exit %d, want 6; stderr:\n%s", code, stderr)
 	}
 	st := nextConnStats(t, srv)

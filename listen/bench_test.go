@@ -13,7 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsx-cli/wsx/internal/wire"
+	"github.com/wsx-cli/wsx/internal/wstest"
+
 	"github.com/gorilla/websocket"
+
 	"github.com/wsx-cli/wsx/format"
 )
 
@@ -24,7 +28,7 @@ const benchMsg = `{"type":"tick","seq":123456,"sym":"ABC","price":101.25,"qty":3
 const benchChunkLen = 1024
 
 var benchChunk = func() []byte {
-	one := frame(opText, []byte(benchMsg), lenAuto, nil)
+	one := wstest.Frame(wstest.OpText, []byte(benchMsg), wstest.LenAuto, nil)
 	return []byte(strings.Repeat(string(one), benchChunkLen))
 }()
 
@@ -53,8 +57,8 @@ func benchServer(b *testing.B, n int) string {
 			b.Error(err)
 			return
 		}
-		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(failsafe))
-		c.SetReadDeadline(time.Now().Add(failsafe))
+		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(wstest.Failsafe))
+		c.SetReadDeadline(time.Now().Add(wstest.Failsafe))
 		for {
 			if _, _, err := c.NextReader(); err != nil {
 				return // the client's close answer, or its hang-up
@@ -69,17 +73,17 @@ func benchServer(b *testing.B, n int) string {
 }
 
 // benchDial connects to url, through a Tap when tap is set.
-func benchDial(b *testing.B, url string, withTap bool) (*websocket.Conn, *Tap) {
+func benchDial(b *testing.B, url string, withTap bool) (*websocket.Conn, *wire.Tap) {
 	b.Helper()
-	var tap *Tap
-	d := websocket.Dialer{HandshakeTimeout: failsafe}
+	var tap *wire.Tap
+	d := websocket.Dialer{HandshakeTimeout: wstest.Failsafe}
 	if withTap {
 		d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 			if err != nil {
 				return nil, err
 			}
-			tap = NewTap(c)
+			tap = wire.NewTap(c)
 			return tap, nil
 		}
 	}
@@ -158,7 +162,7 @@ func benchReader(b *testing.B, out io.Writer, mode format.Mode) {
 	if res.Messages != b.N || res.Frame == nil || res.Frame.Code != 1000 {
 		b.Fatalf("received %d of %d messages, close frame %+v, err %v", res.Messages, b.N, res.Frame, res.Err)
 	}
-	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(failsafe))
+	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(wstest.Failsafe))
 }
 
 // benchGorilla is the minimal reader: gorilla alone, no Tap, no checks.
@@ -214,8 +218,8 @@ func (m cpuMeter) stop() {
 // benchStream is the server's side of a connection as the Tap sees it: the
 // upgrade answer, then frames of one kind.
 func benchStream(payload []byte, frames int) []byte {
-	one := frame(opText, payload, lenAuto, nil)
-	return []byte(upgrade + strings.Repeat(string(one), frames))
+	one := wstest.Frame(wstest.OpText, payload, wstest.LenAuto, nil)
+	return []byte(wstest.Upgrade + strings.Repeat(string(one), frames))
 }
 
 // memConn is a net.Conn that reads from a byte slice.
@@ -256,7 +260,7 @@ func BenchmarkTap(b *testing.B) {
 				for b.Loop() {
 					var c net.Conn = &memConn{data: s.stream}
 					if tapped {
-						c = NewTap(c)
+						c = wire.NewTap(c)
 					}
 					n := 0
 					for {

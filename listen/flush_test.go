@@ -17,7 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsx-cli/wsx/internal/wire"
+	"github.com/wsx-cli/wsx/internal/wstest"
+
 	"github.com/gorilla/websocket"
+
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/serve"
 )
@@ -39,7 +43,7 @@ func pipeStdout(t *testing.T, mode format.Mode) (*format.Printer, *os.File, *os.
 // failure guard.
 func readLines(t *testing.T, r *os.File, n int) string {
 	t.Helper()
-	r.SetReadDeadline(time.Now().Add(failsafe))
+	r.SetReadDeadline(time.Now().Add(wstest.Failsafe))
 	var got []byte
 	buf := make([]byte, 64<<10)
 	for bytes.Count(got, []byte("\n")) < n {
@@ -81,7 +85,7 @@ func TestReaderFlushesBeforeWaiting(t *testing.T) {
 				t.Fatalf("Run ended (%+v): the server holds the connection open", res)
 			default: // still waiting for a frame, its output all out
 			}
-			if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(failsafe)); err != nil {
+			if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(wstest.Failsafe)); err != nil {
 				t.Fatal(err)
 			}
 			select {
@@ -89,7 +93,7 @@ func TestReaderFlushesBeforeWaiting(t *testing.T) {
 				if res.Messages != n || res.Output != nil {
 					t.Errorf("Messages = %d, Output = %v; want %d, nil", res.Messages, res.Output, n)
 				}
-			case <-time.After(failsafe):
+			case <-time.After(wstest.Failsafe):
 				t.Fatal("Run did not end after the close handshake")
 			}
 		})
@@ -102,17 +106,17 @@ func TestReaderFlushesBeforeWaiting(t *testing.T) {
 // come in one read, so the messages are batched.
 func TestReaderFlushesWhenItEnds(t *testing.T) {
 	t.Parallel()
-	ab := cat(frame(opText, []byte("a"), lenAuto, nil), frame(opText, []byte("b"), lenAuto, nil))
+	ab := wstest.Cat(wstest.Frame(wstest.OpText, []byte("a"), wstest.LenAuto, nil), wstest.Frame(wstest.OpText, []byte("b"), wstest.LenAuto, nil))
 	cases := []struct {
 		name   string
 		frames []byte
 		hangUp bool
 		check  func(Result) bool
 	}{
-		{"server close", cat(ab, closeFrame(1000, "")), false, func(res Result) bool { return res.Frame != nil }},
-		{"invalid text", cat(ab, frame(opText, []byte("\xff"), lenAuto, nil)), false, func(res Result) bool { return res.Invalid != nil }},
-		{"too big", cat(ab, frame(opText, bytes.Repeat([]byte("x"), 200), lenAuto, nil)), false, func(res Result) bool { return res.TooBig }},
-		{"bad frame", cat(ab, []byte{0x83, 0}), false, func(res Result) bool { return res.Err != nil && res.Frame == nil }},
+		{"server close", wstest.Cat(ab, wstest.CloseFrame(1000, "")), false, func(res Result) bool { return res.Frame != nil }},
+		{"invalid text", wstest.Cat(ab, wstest.Frame(wstest.OpText, []byte("\xff"), wstest.LenAuto, nil)), false, func(res Result) bool { return res.Invalid != nil }},
+		{"too big", wstest.Cat(ab, wstest.Frame(wstest.OpText, bytes.Repeat([]byte("x"), 200), wstest.LenAuto, nil)), false, func(res Result) bool { return res.TooBig }},
+		{"bad frame", wstest.Cat(ab, []byte{0x83, 0}), false, func(res Result) bool { return res.Err != nil && res.Frame == nil }},
 		{"drop", ab, true, func(res Result) bool { return res.Frame == nil && res.Err != nil }},
 	}
 	for _, tc := range cases {
@@ -156,16 +160,16 @@ func TestReaderBrokenPipe(t *testing.T) {
 // batched messages.
 func TestReaderJSONLBatchOrder(t *testing.T) {
 	t.Parallel()
-	frames := cat(
-		frame(opText, []byte(`{"n":1}`), lenAuto, nil),
-		frame(opPing, []byte("p"), lenAuto, nil),
-		frame(opText, []byte(`{"n":2}`), lenAuto, nil),
-		closeFrame(1000, ""),
+	frames := wstest.Cat(
+		wstest.Frame(wstest.OpText, []byte(`{"n":1}`), wstest.LenAuto, nil),
+		wstest.Frame(wstest.OpPing, []byte("p"), wstest.LenAuto, nil),
+		wstest.Frame(wstest.OpText, []byte(`{"n":2}`), wstest.LenAuto, nil),
+		wstest.CloseFrame(1000, ""),
 	)
 	ws, tap := dialScript(t, frames, false)
 	p, stdout, w := pipeStdout(t, format.JSONL)
 	res := NewReader(ws, tap, p, Options{}).Run()
-	checkClose(t, res.Frame, &CloseFrame{HasCode: true, Code: 1000, Reason: []byte{}})
+	checkClose(t, res.Frame, &wire.CloseFrame{HasCode: true, Code: 1000, Reason: []byte{}})
 	w.Close()
 	out, _ := io.ReadAll(stdout)
 	var got []string
@@ -196,67 +200,12 @@ func TestReaderOnMessageOwnsData(t *testing.T) {
 	}
 }
 
-// TestTapCountsMessages checks the count of messages whose last frame the
-// tap has handed on, which tells the reader whether its next read may wait.
-func TestTapCountsMessages(t *testing.T) {
-	t.Parallel()
-	fragment := frame(opText, []byte("a"), lenAuto, nil)
-	fragment[0] &^= 0x80 // not final: the message goes on
-	frames := []struct {
-		frame    []byte
-		messages int64 // the count once the frame has been handed on
-	}{
-		{frame(opText, []byte("one"), lenAuto, nil), 1},
-		{frame(opBinary, []byte{0, 1}, len64, nil), 2},
-		{frame(opPing, []byte("p"), lenAuto, nil), 2}, // a control frame is no message
-		{fragment, 2},
-		{frame(opPong, nil, lenAuto, nil), 2}, // between fragments
-		{frame(opCont, []byte("b"), lenAuto, nil), 3},
-		{frame(opText, []byte("masked"), len16, []byte{1, 2, 3, 4}), 4},
-		{frame(opText, nil, lenAuto, nil), 5},
-		{closeFrame(1000, ""), 5},
-	}
-	stream := []byte(upgrade)
-	var ends []int // where each frame ends in stream
-	for _, f := range frames {
-		stream = append(stream, f.frame...)
-		ends = append(ends, len(stream))
-	}
-	// Byte by byte: the count moves only once a frame's last byte is handed on.
-	tap := NewTap(newScriptConn(stream))
-	buf := make([]byte, 1)
-	handed, ended := 0, 0
-	for {
-		n, err := tap.Read(buf)
-		handed += n
-		for ended < len(ends) && handed >= ends[ended] {
-			ended++
-		}
-		want := int64(0)
-		if ended > 0 {
-			want = frames[ended-1].messages
-		}
-		if got := tap.messages.Load(); got != want {
-			t.Fatalf("after %d bytes: messages = %d, want %d", handed, got, want)
-		}
-		if err != nil {
-			break
-		}
-	}
-	// All at once, as gorilla's 4 KiB reads would get them.
-	tap = NewTap(newScriptConn(stream))
-	readAll(t, tap, 4096)
-	if got := tap.messages.Load(); got != 5 {
-		t.Errorf("messages = %d after the whole stream, want 5", got)
-	}
-}
-
 // dialScript connects gorilla, through a Tap, to a scripted server over a
 // synchronous pipe: it answers the upgrade, then sends frames in one write
 // (which the reader loop gets in one read, as from a fast server), and
 // reads what the client writes until the client hangs up. With hangUp it
 // hangs up after the frames, with no close frame.
-func dialScript(t *testing.T, frames []byte, hangUp bool) (*websocket.Conn, *Tap) {
+func dialScript(t *testing.T, frames []byte, hangUp bool) (*websocket.Conn, *wire.Tap) {
 	t.Helper()
 	client, server := net.Pipe()
 	wrote, read := make(chan error, 1), make(chan error, 1)
@@ -290,17 +239,17 @@ func dialScript(t *testing.T, frames []byte, hangUp bool) (*websocket.Conn, *Tap
 				if err != nil && !errors.Is(err, io.ErrClosedPipe) {
 					t.Errorf("scripted server: %v", err)
 				}
-			case <-time.After(failsafe):
+			case <-time.After(wstest.Failsafe):
 				t.Error("the scripted server did not end")
 			}
 		}
 		server.Close()
 	})
-	var tap *Tap
+	var tap *wire.Tap
 	d := websocket.Dialer{
-		HandshakeTimeout: failsafe,
+		HandshakeTimeout: wstest.Failsafe,
 		NetDialContext: func(context.Context, string, string) (net.Conn, error) {
-			tap = NewTap(client)
+			tap = wire.NewTap(client)
 			return tap, nil
 		},
 	}
@@ -308,7 +257,7 @@ func dialScript(t *testing.T, frames []byte, hangUp bool) (*websocket.Conn, *Tap
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws.SetReadDeadline(time.Now().Add(failsafe))
+	ws.SetReadDeadline(time.Now().Add(wstest.Failsafe))
 	return ws, tap
 }
 

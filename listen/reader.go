@@ -1,3 +1,5 @@
+// Package listen is wsx's incoming side: the single reader loop that reads
+// messages, turns them into events and decides when the reading ends.
 package listen
 
 import (
@@ -12,8 +14,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
+
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/utf8check"
+	"github.com/wsx-cli/wsx/internal/wire"
 )
 
 // Options control the reader loop.
@@ -36,7 +40,7 @@ type Options struct {
 // Reader is the single goroutine that reads from a connection.
 type Reader struct {
 	conn  *websocket.Conn
-	tap   *Tap
+	tap   *wire.Tap
 	out   *format.Printer
 	opts  Options
 	buf   []byte // the message being read, reused
@@ -50,7 +54,7 @@ type Reader struct {
 }
 
 // NewReader makes the reader loop for conn, whose bytes pass through tap.
-func NewReader(conn *websocket.Conn, tap *Tap, out *format.Printer, o Options) *Reader {
+func NewReader(conn *websocket.Conn, tap *wire.Tap, out *format.Printer, o Options) *Reader {
 	r := &Reader{conn: conn, tap: tap, out: out, opts: o, count: make(chan struct{}), pings: newPings(), epoch: time.Now()}
 	conn.SetPingHandler(r.ping)
 	conn.SetPongHandler(r.pong)
@@ -78,9 +82,9 @@ func (r *Reader) LastMessage() time.Time {
 
 // Result says how the reader loop ended.
 type Result struct {
-	Frame    *CloseFrame // the server's close frame; nil when none came
-	Err      error       // the read error that ended the loop
-	Messages int         // messages received
+	Frame    *wire.CloseFrame // the server's close frame; nil when none came
+	Err      error            // the read error that ended the loop
+	Messages int              // messages received
 	Invalid  *InvalidText
 	Output   error // writing to stdout failed
 	TooBig   bool  // a message was over the read limit; gorilla answered 1009
@@ -101,14 +105,14 @@ type InvalidText struct {
 // on stdout before wsx waits for the next one, and before whatever the
 // caller prints when Run ends.
 func (r *Reader) Run() (res Result) {
-	ahead := newAhead(r.tap.messages.Load())
+	ahead := newAhead(r.tap.Messages())
 	defer func() {
 		if err := r.out.Flush(); err != nil && res.Output == nil {
 			res.Output = err
 		}
 	}()
 	for {
-		if !ahead.whole(r.tap.messages.Load(), res.Messages) { // the next read may wait
+		if !ahead.whole(r.tap.Messages(), res.Messages) { // the next read may wait
 			if err := r.out.Flush(); err != nil {
 				res.Output = err
 				return res

@@ -17,7 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsx-cli/wsx/internal/wire"
+	"github.com/wsx-cli/wsx/internal/wstest"
+
 	"github.com/gorilla/websocket"
+
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/serve"
 )
@@ -36,17 +40,17 @@ func startServer(t *testing.T, o serve.Options) (*serve.Server, string) {
 
 // dialTap connects to url through a Tap, as cmd's dialer does. The read
 // deadline is only a failure guard.
-func dialTap(t *testing.T, url string) (*websocket.Conn, *Tap) {
+func dialTap(t *testing.T, url string) (*websocket.Conn, *wire.Tap) {
 	t.Helper()
-	var tap *Tap
+	var tap *wire.Tap
 	d := websocket.Dialer{
-		HandshakeTimeout: failsafe,
+		HandshakeTimeout: wstest.Failsafe,
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 			if err != nil {
 				return nil, err
 			}
-			tap = NewTap(c)
+			tap = wire.NewTap(c)
 			return tap, nil
 		},
 	}
@@ -55,7 +59,7 @@ func dialTap(t *testing.T, url string) (*websocket.Conn, *Tap) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ws.Close() })
-	ws.SetReadDeadline(time.Now().Add(failsafe))
+	ws.SetReadDeadline(time.Now().Add(wstest.Failsafe))
 	return ws, tap
 }
 
@@ -91,7 +95,7 @@ func TestReaderPrintsMessages(t *testing.T) {
 	if n, _ := r.Received(); res.Messages != 4 || n != 4 || r.Kept() != 4 {
 		t.Errorf("Messages = %d, Received() = %d, Kept() = %d; want 4", res.Messages, n, r.Kept())
 	}
-	checkClose(t, res.Frame, &CloseFrame{HasCode: true, Code: 1000, Reason: []byte("bye")})
+	checkClose(t, res.Frame, &wire.CloseFrame{HasCode: true, Code: 1000, Reason: []byte("bye")})
 	var ce *websocket.CloseError
 	if !errors.As(res.Err, &ce) || ce.Code != 1000 {
 		t.Errorf("Err = %v, want a close error 1000", res.Err)
@@ -145,7 +149,7 @@ func TestReaderCount(t *testing.T) {
 			if res.Messages != tc.greet {
 				t.Errorf("Messages = %d, want %d (all are counted)", res.Messages, tc.greet)
 			}
-			checkClose(t, res.Frame, &CloseFrame{HasCode: true, Code: 1000, Reason: []byte{}})
+			checkClose(t, res.Frame, &wire.CloseFrame{HasCode: true, Code: 1000, Reason: []byte{}})
 		})
 	}
 }
@@ -164,20 +168,20 @@ func TestReaderCountFires(t *testing.T) {
 	case <-r.CountReached():
 	case res := <-done:
 		t.Fatalf("Run ended (%+v) before CountReached", res)
-	case <-time.After(failsafe):
+	case <-time.After(wstest.Failsafe):
 		t.Fatal("CountReached never fired")
 	}
 	if n, _ := r.Received(); n != 2 {
 		t.Errorf("Received() = %d, want 2", n)
 	}
 	// The client starts the close; the server echoes it and Run ends.
-	if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(failsafe)); err != nil {
+	if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(wstest.Failsafe)); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case res := <-done:
-		checkClose(t, res.Frame, &CloseFrame{HasCode: true, Code: 1000, Reason: []byte{}})
-	case <-time.After(failsafe):
+		checkClose(t, res.Frame, &wire.CloseFrame{HasCode: true, Code: 1000, Reason: []byte{}})
+	case <-time.After(wstest.Failsafe):
 		t.Fatal("Run did not end after the close handshake")
 	}
 }
@@ -227,29 +231,29 @@ func TestReaderServerClose(t *testing.T) {
 		name    string
 		code    int
 		reason  string
-		want    CloseFrame
+		want    wire.CloseFrame
 		gorilla int // the close code gorilla reports; 0: not a close error
 	}{
-		{"normal", 1000, "done", CloseFrame{HasCode: true, Code: 1000, Reason: []byte("done")}, 1000},
-		{"going away", 1001, "", CloseFrame{HasCode: true, Code: 1001, Reason: []byte{}}, 1001},
-		{"internal error", 1011, "oops", CloseFrame{HasCode: true, Code: 1011, Reason: []byte("oops")}, 1011},
-		{"service restart", 1012, "", CloseFrame{HasCode: true, Code: 1012, Reason: []byte{}}, 1012},
-		{"try again later", 1013, "busy", CloseFrame{HasCode: true, Code: 1013, Reason: []byte("busy")}, 1013},
-		{"bad gateway (gorilla refuses it)", 1014, "upstream down", CloseFrame{HasCode: true, Code: 1014, Reason: []byte("upstream down")}, 1011},
-		{"registered library code", 3000, "unauthorized", CloseFrame{HasCode: true, Code: 3000, Reason: []byte("unauthorized")}, 3000},
-		{"private use", 4001, "token expired", CloseFrame{HasCode: true, Code: 4001, Reason: []byte("token expired")}, 4001},
-		{"last private use", 4999, "", CloseFrame{HasCode: true, Code: 4999, Reason: []byte{}}, 4999},
-		{"1005 on the wire", 1005, "", CloseFrame{HasCode: true, Code: 1005, Reason: []byte{}}, 0},
-		{"1006 on the wire", 1006, "x", CloseFrame{HasCode: true, Code: 1006, Reason: []byte("x")}, 0},
-		{"1015 on the wire", 1015, "", CloseFrame{HasCode: true, Code: 1015, Reason: []byte{}}, 0},
-		{"unassigned 1016", 1016, "", CloseFrame{HasCode: true, Code: 1016, Reason: []byte{}}, 0},
-		{"below the range", 999, "", CloseFrame{HasCode: true, Code: 999, Reason: []byte{}}, 0},
-		{"zero", 0, "", CloseFrame{HasCode: true, Code: 0, Reason: []byte{}}, 0},
-		{"above the range", 5000, "", CloseFrame{HasCode: true, Code: 5000, Reason: []byte{}}, 0},
-		{"largest", 65535, "max", CloseFrame{HasCode: true, Code: 65535, Reason: []byte("max")}, 0},
-		{"invalid UTF-8 reason", 4000, "bad\xff", CloseFrame{HasCode: true, Code: 4000, Reason: []byte("bad\xff")}, 0},
-		{"reason over 123 bytes", 4000, long, CloseFrame{HasCode: true, Code: 4000, Reason: []byte(long[:123])}, 0},
-		{"empty close frame", -1, "", CloseFrame{}, 1005},
+		{"normal", 1000, "done", wire.CloseFrame{HasCode: true, Code: 1000, Reason: []byte("done")}, 1000},
+		{"going away", 1001, "", wire.CloseFrame{HasCode: true, Code: 1001, Reason: []byte{}}, 1001},
+		{"internal error", 1011, "oops", wire.CloseFrame{HasCode: true, Code: 1011, Reason: []byte("oops")}, 1011},
+		{"service restart", 1012, "", wire.CloseFrame{HasCode: true, Code: 1012, Reason: []byte{}}, 1012},
+		{"try again later", 1013, "busy", wire.CloseFrame{HasCode: true, Code: 1013, Reason: []byte("busy")}, 1013},
+		{"bad gateway (gorilla refuses it)", 1014, "upstream down", wire.CloseFrame{HasCode: true, Code: 1014, Reason: []byte("upstream down")}, 1011},
+		{"registered library code", 3000, "unauthorized", wire.CloseFrame{HasCode: true, Code: 3000, Reason: []byte("unauthorized")}, 3000},
+		{"private use", 4001, "token expired", wire.CloseFrame{HasCode: true, Code: 4001, Reason: []byte("token expired")}, 4001},
+		{"last private use", 4999, "", wire.CloseFrame{HasCode: true, Code: 4999, Reason: []byte{}}, 4999},
+		{"1005 on the wire", 1005, "", wire.CloseFrame{HasCode: true, Code: 1005, Reason: []byte{}}, 0},
+		{"1006 on the wire", 1006, "x", wire.CloseFrame{HasCode: true, Code: 1006, Reason: []byte("x")}, 0},
+		{"1015 on the wire", 1015, "", wire.CloseFrame{HasCode: true, Code: 1015, Reason: []byte{}}, 0},
+		{"unassigned 1016", 1016, "", wire.CloseFrame{HasCode: true, Code: 1016, Reason: []byte{}}, 0},
+		{"below the range", 999, "", wire.CloseFrame{HasCode: true, Code: 999, Reason: []byte{}}, 0},
+		{"zero", 0, "", wire.CloseFrame{HasCode: true, Code: 0, Reason: []byte{}}, 0},
+		{"above the range", 5000, "", wire.CloseFrame{HasCode: true, Code: 5000, Reason: []byte{}}, 0},
+		{"largest", 65535, "max", wire.CloseFrame{HasCode: true, Code: 65535, Reason: []byte("max")}, 0},
+		{"invalid UTF-8 reason", 4000, "bad\xff", wire.CloseFrame{HasCode: true, Code: 4000, Reason: []byte("bad\xff")}, 0},
+		{"reason over 123 bytes", 4000, long, wire.CloseFrame{HasCode: true, Code: 4000, Reason: []byte(long[:123])}, 0},
+		{"empty close frame", -1, "", wire.CloseFrame{}, 1005},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -297,7 +301,7 @@ func TestReaderDrop(t *testing.T) {
 		if st.ClosedBy != "drop" {
 			t.Errorf("server: closed by %q, want drop", st.ClosedBy)
 		}
-	case <-time.After(failsafe):
+	case <-time.After(wstest.Failsafe):
 		t.Fatal("no server stats")
 	}
 }
@@ -391,7 +395,7 @@ func (e *eventBuf) events(t *testing.T) []event {
 // waitFor waits until ok holds for the events written so far.
 func (e *eventBuf) waitFor(t *testing.T, what string, ok func([]event) bool) []event {
 	t.Helper()
-	timeout := time.After(failsafe)
+	timeout := time.After(wstest.Failsafe)
 	for {
 		if evs := e.events(t); ok(evs) {
 			return evs
@@ -451,13 +455,13 @@ func TestReaderPing(t *testing.T) {
 		t.Errorf("pings sent %q, pongs received %q; want [wsx-1 abc] both", pings, pongs)
 	}
 
-	if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(failsafe)); err != nil {
+	if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(wstest.Failsafe)); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case res := <-done:
-		checkClose(t, res.Frame, &CloseFrame{HasCode: true, Code: 1000, Reason: []byte{}})
-	case <-time.After(failsafe):
+		checkClose(t, res.Frame, &wire.CloseFrame{HasCode: true, Code: 1000, Reason: []byte{}})
+	case <-time.After(wstest.Failsafe):
 		t.Fatal("Run did not end after the close handshake")
 	}
 	if errs.Len() != 0 {
@@ -478,13 +482,13 @@ func TestReaderAnswersPing(t *testing.T) {
 			return
 		}
 		defer c.Close()
-		c.SetReadDeadline(time.Now().Add(failsafe))
+		c.SetReadDeadline(time.Now().Add(wstest.Failsafe))
 		pong := make(chan string, 1)
 		c.SetPongHandler(func(data string) error {
 			pong <- data
-			return c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4000, "seen"), time.Now().Add(failsafe))
+			return c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4000, "seen"), time.Now().Add(wstest.Failsafe))
 		})
-		if err := c.WriteControl(websocket.PingMessage, []byte("hb"), time.Now().Add(failsafe)); err != nil {
+		if err := c.WriteControl(websocket.PingMessage, []byte("hb"), time.Now().Add(wstest.Failsafe)); err != nil {
 			handlerDone <- err
 			return
 		}
@@ -509,13 +513,13 @@ func TestReaderAnswersPing(t *testing.T) {
 	out := newEventBuf()
 	var errs bytes.Buffer
 	res := NewReader(ws, tap, format.New(out, &errs, format.Options{Mode: format.JSONL}), Options{}).Run()
-	checkClose(t, res.Frame, &CloseFrame{HasCode: true, Code: 4000, Reason: []byte("seen")})
+	checkClose(t, res.Frame, &wire.CloseFrame{HasCode: true, Code: 4000, Reason: []byte("seen")})
 	select {
 	case err := <-handlerDone:
 		if err != nil {
 			t.Fatalf("server: %v", err)
 		}
-	case <-time.After(failsafe):
+	case <-time.After(wstest.Failsafe):
 		t.Fatal("the server handler did not end")
 	}
 	evs := out.events(t)
@@ -536,7 +540,7 @@ func TestReaderAnswersPing(t *testing.T) {
 func TestReaderSplitCloseCode(t *testing.T) {
 	t.Parallel()
 	client, server := net.Pipe()
-	cf := closeFrame(1014, "bad gateway")
+	cf := wstest.CloseFrame(1014, "bad gateway")
 	serverDone := make(chan error, 1)
 	go func() {
 		defer server.Close()
@@ -548,7 +552,7 @@ func TestReaderSplitCloseCode(t *testing.T) {
 		sum := sha1.Sum([]byte(req.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 		resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 			"Sec-WebSocket-Accept: " + base64.StdEncoding.EncodeToString(sum[:]) + "\r\n\r\n"
-		head := cat([]byte(resp), frame(opText, []byte("hi"), lenAuto, nil), cf[:3])
+		head := wstest.Cat([]byte(resp), wstest.Frame(wstest.OpText, []byte("hi"), wstest.LenAuto, nil), cf[:3])
 		for _, p := range [][]byte{head, cf[3:]} {
 			if _, err := server.Write(p); err != nil {
 				serverDone <- err
@@ -559,11 +563,11 @@ func TestReaderSplitCloseCode(t *testing.T) {
 		serverDone <- err
 	}()
 
-	var tap *Tap
+	var tap *wire.Tap
 	d := websocket.Dialer{
-		HandshakeTimeout: failsafe,
+		HandshakeTimeout: wstest.Failsafe,
 		NetDialContext: func(context.Context, string, string) (net.Conn, error) {
-			tap = NewTap(client)
+			tap = wire.NewTap(client)
 			return tap, nil
 		},
 	}
@@ -573,7 +577,7 @@ func TestReaderSplitCloseCode(t *testing.T) {
 		<-serverDone
 		t.Fatal(err)
 	}
-	ws.SetReadDeadline(time.Now().Add(failsafe))
+	ws.SetReadDeadline(time.Now().Add(wstest.Failsafe))
 	p, out, _ := rawPrinter()
 	res := NewReader(ws, tap, p, Options{}).Run()
 	ws.Close()
@@ -582,11 +586,11 @@ func TestReaderSplitCloseCode(t *testing.T) {
 		if err != nil {
 			t.Errorf("server: %v", err)
 		}
-	case <-time.After(failsafe):
+	case <-time.After(wstest.Failsafe):
 		t.Fatal("the scripted server did not end")
 	}
 
-	checkClose(t, res.Frame, &CloseFrame{HasCode: true, Code: 1014, Reason: []byte("bad gateway")})
+	checkClose(t, res.Frame, &wire.CloseFrame{HasCode: true, Code: 1014, Reason: []byte("bad gateway")})
 	var ce *websocket.CloseError
 	if !errors.As(res.Err, &ce) || ce.Code != 1011 || ce.Text != "bad gateway" {
 		t.Errorf("Err = %v, want gorilla's close error 1011 \"bad gateway\" (the rewritten frame)", res.Err)

@@ -11,9 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsx-cli/wsx/internal/wire"
+
 	"github.com/gorilla/websocket"
-	"github.com/wsx-cli/wsx/serve"
 	"go.uber.org/goleak"
+
+	"github.com/wsx-cli/wsx/serve"
 )
 
 func TestMain(m *testing.M) {
@@ -109,15 +112,15 @@ func dial(t *testing.T, url string) (*websocket.Conn, *recConn) {
 
 // dialCoalesced is dial with a Coalescer between gorilla and the recConn,
 // as wsx dials.
-func dialCoalesced(t *testing.T, url string) (*websocket.Conn, *recConn, *Coalescer) {
+func dialCoalesced(t *testing.T, url string) (*websocket.Conn, *recConn, *wire.Coalescer) {
 	t.Helper()
 	return dialWith(t, url, true)
 }
 
-func dialWith(t *testing.T, url string, coalesce bool) (*websocket.Conn, *recConn, *Coalescer) {
+func dialWith(t *testing.T, url string, coalesce bool) (*websocket.Conn, *recConn, *wire.Coalescer) {
 	t.Helper()
 	var rc *recConn
-	var co *Coalescer
+	var co *wire.Coalescer
 	d := websocket.Dialer{
 		HandshakeTimeout: failsafe,
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -127,7 +130,7 @@ func dialWith(t *testing.T, url string, coalesce bool) (*websocket.Conn, *recCon
 			}
 			rc = &recConn{Conn: c}
 			if coalesce {
-				co = NewCoalescer(rc)
+				co = wire.NewCoalescer(rc)
 				return co, nil
 			}
 			return rc, nil

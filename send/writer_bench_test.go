@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsx-cli/wsx/internal/wire"
+
 	"github.com/gorilla/websocket"
 )
 
@@ -73,7 +75,7 @@ func nullConn(b *testing.B, coalesce bool) (*websocket.Conn, *nullPeer) {
 		WriteBufferSize: 64 << 10,
 		NetDialContext: func(context.Context, string, string) (net.Conn, error) {
 			if coalesce {
-				return NewCoalescer(peer), nil
+				return wire.NewCoalescer(peer), nil
 			}
 			return peer, nil
 		},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/wsx-cli/wsx/internal/wire"
 )
 
 // maxControlPayload is the largest control frame payload (RFC 6455 §5.5).
@@ -40,18 +41,12 @@ func (c *conn) sendClose() {
 	c.ws.SetReadDeadline(time.Now().Add(c.s.closeWait))
 }
 
-// clientCloser is a connection wrapper (Options.Tap) that saw the client's
-// close frame as it was sent.
-type clientCloser interface {
-	ClientClose() (code int, reason string, ok bool)
-}
-
 // onClose is the close handler: it runs inside a read when a valid close frame
 // arrives. It logs the summary line before it echoes the client's close frame, so a
 // client that waits for the echo knows the line is written.
 func (c *conn) onClose(code int, reason string) error {
 	c.closeSeen = true
-	if t, ok := c.ws.NetConn().(clientCloser); ok {
+	if t, ok := c.ws.NetConn().(*wire.Tap); ok {
 		if real, why, ok := t.ClientClose(); ok {
 			code, reason = real, why // 1014 as sent, not gorilla's stand-in
 		}

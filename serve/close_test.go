@@ -2,14 +2,12 @@ package serve
 
 import (
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/wsx-cli/wsx/listen"
 )
 
 func TestCloseAfter(t *testing.T) {
@@ -159,7 +157,6 @@ func TestClientClose(t *testing.T) {
 			t.Parallel()
 			o := defaults()
 			o.NoCloseEcho = tt.noEcho
-			o.Tap = func(c net.Conn) net.Conn { return listen.NewServerTap(c) } // as wsx serve runs
 			s, url, lb := start(t, o)
 			r := dialRaw(t, url)
 			r.writeFrame(1, []byte("hi"))

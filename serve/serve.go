@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/wsx-cli/wsx/internal/wire"
 )
 
 // Mode says what the server does with the data messages it receives.
@@ -62,11 +63,6 @@ type Options struct {
 	MaxSize       int64     // read limit per message; 0: none
 	TLS           bool      // serve wss:// with a throwaway self-signed certificate (CertificatePEM)
 	Log           io.Writer // one line per event; nil: discard
-	// Tap, when set, wraps each accepted connection (above TLS). A wrapper
-	// with a ClientClose method (listen.NewServerTap) lets the server see
-	// close codes gorilla refuses, such as 1014, as the client sent them.
-	// serve cannot import listen itself: listen's tests run against serve.
-	Tap func(net.Conn) net.Conn
 }
 
 const (
@@ -157,9 +153,7 @@ func (s *Server) Listen(addr string) (string, error) {
 	if s.tls != nil {
 		ln, scheme = tls.NewListener(ln, s.tls), "wss://"
 	}
-	if s.opts.Tap != nil {
-		ln = tapListener{ln, s.opts.Tap}
-	}
+	ln = tapListener{ln}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -174,10 +168,11 @@ func (s *Server) Listen(addr string) (string, error) {
 	return scheme + ln.Addr().String() + "/", nil
 }
 
-// tapListener wraps each accepted connection with Options.Tap.
+// tapListener wraps each accepted connection (above TLS) in a server tap,
+// so that the server sees close codes gorilla refuses, such as 1014, as the
+// client sent them.
 type tapListener struct {
 	net.Listener
-	tap func(net.Conn) net.Conn
 }
 
 func (l tapListener) Accept() (net.Conn, error) {
@@ -185,7 +180,7 @@ func (l tapListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return l.tap(c), nil
+	return wire.NewServerTap(c), nil
 }
 
 // listenAddr fills in the defaults of Listen's address.

@@ -1,0 +1,140 @@
+// Package probe is the CI check: the probe's checks, run in order on one
+// connection (or repeated), and its text, JSON and JUnit reports.
+package probe
+
+import (
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/internal/dial"
+	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/session"
+	"github.com/wsx-cli/wsx/listen"
+	"github.com/wsx-cli/wsx/send"
+)
+
+// Options are probe's own flags, read and checked, and where it reports.
+type Options struct {
+	Timeout        time.Duration // bounds each probe, dial included
+	ExpectStatus   int           // 0: 101
+	ExpectProtocol string        // "": no check; "none": no subprotocol
+	Sends          *send.Args
+	SendCount      int
+	Expects        []Expectation
+	ExpectClose    *closecodes.Code
+	Ping           bool
+	Format         string // "text" or "json"
+	JUnit          string // a file to write the JUnit report to; "": none
+	Repeat         int
+	Interval       time.Duration
+	Color          bool // the checklist's marks in colour (stdout's decision)
+	Verbose        bool
+	StderrTTY      bool
+	Stdout, Stderr io.Writer
+	// Signals delivers SIGINT and SIGTERM; nil when nobody will send any.
+	Signals <-chan os.Signal
+}
+
+// Expectation is one --expect: a substring, re:REGEX or json:FILTER.
+type Expectation struct {
+	text   string
+	re     *regexp.Regexp
+	filter *listen.Filter
+}
+
+func (e Expectation) match(data []byte) bool {
+	switch {
+	case e.re != nil:
+		return e.re.Match(data)
+	case e.filter != nil:
+		return e.filter.Match(data)
+	}
+	return strings.Contains(string(data), e.text)
+}
+
+// ParseExpectation reads an --expect value.
+func ParseExpectation(s string) (Expectation, error) {
+	e := Expectation{text: s}
+	var err error
+	if pat, ok := strings.CutPrefix(s, "re:"); ok {
+		if e.re, err = regexp.Compile(pat); err != nil {
+			oneLine := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(err.Error())
+			return e, exit.Usagef("invalid --expect %q: %s", s, oneLine)
+		}
+	} else if expr, ok := strings.CutPrefix(s, "json:"); ok {
+		if e.filter, err = listen.ParseFilter(expr); err != nil {
+			return e, exit.Usagef("invalid --expect %q: %v", s, err)
+		}
+	}
+	return e, nil
+}
+
+// Run probes the endpoint dc names o.Repeat times, reports, and returns
+// the probe's end: nil when every check passed, exit status 7 when one
+// failed, 3 or 4 when no run could upgrade.
+func Run(dc *dial.Config, o Options) error {
+	pc := &o
+	if dc.ConnectTimeout == 0 || dc.ConnectTimeout > pc.Timeout {
+		dc.ConnectTimeout = pc.Timeout
+	}
+	rep := &reporter{pc: pc}
+	ctx, stopWatch := session.WatchSignals(pc.Signals)
+	var results []*probeResult
+	for i := 0; i < pc.Repeat && ctx.Err() == nil; i++ {
+		if i > 0 && pc.Interval > 0 {
+			t := time.NewTimer(pc.Interval)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
+		res := probeOnce(ctx, dc, pc)
+		results = append(results, res)
+		if pc.Repeat == 1 {
+			break
+		}
+		rep.progress(i+1, res)
+	}
+	if sig := stopWatch(); sig != nil {
+		return exit.BySignal(sig)
+	}
+	if err := rep.report(results); err != nil {
+		return err
+	}
+	return probeExit(results)
+}
+
+// probeExit maps the results to the exit status: 0 when every check passed,
+// 3 or 4 when no run could upgrade, 7 otherwise.
+func probeExit(results []*probeResult) error {
+	failed, upgradeCode := 0, 0
+	for _, r := range results {
+		if !r.passed() {
+			failed++
+		}
+		if r.exit != 0 {
+			upgradeCode = r.exit
+		}
+	}
+	switch {
+	case failed == 0:
+		return nil
+	case upgradeCode != 0 && allUpgradeFailed(results):
+		return exit.Silent(upgradeCode)
+	}
+	return exit.Silent(exit.Check)
+}
+
+func allUpgradeFailed(results []*probeResult) bool {
+	for _, r := range results {
+		if r.exit == 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,474 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/format"
+	"github.com/wsx-cli/wsx/internal/dial"
+	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/session"
+	"github.com/wsx-cli/wsx/listen"
+	"github.com/wsx-cli/wsx/send"
+)
+
+// probeResult is everything one probe found.
+type probeResult struct {
+	URL         string
+	Address     string
+	TLS         *tlsInfo
+	Status      string // "101 Switching Protocols"; "" when no HTTP answer came
+	Subprotocol string
+	Extensions  string
+	Timings     probeTimings
+	Close       *probeClose
+	Checks      []check
+	exit        int // 3 or 4 when the upgrade failed and no --expect-status covered it
+}
+
+type tlsInfo struct {
+	Version, Cipher, Subject, Issuer string
+	NotAfter                         time.Time
+	DaysLeft                         int
+}
+
+// probeTimings are the phases, each on its own (not cumulative); zero
+// means the phase did not happen.
+type probeTimings struct {
+	DNS, TCP, TLS, Upgrade, FirstReply, Ping time.Duration
+}
+
+type probeClose struct {
+	By     string // "server" or "client"; "" for a drop
+	Code   closecodes.Code
+	Reason string
+	Echo   bool
+}
+
+type check struct {
+	Name   string
+	Passed bool
+	Detail string
+}
+
+func (r *probeResult) add(name string, passed bool, format string, args ...any) {
+	r.Checks = append(r.Checks, check{Name: name, Passed: passed, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (r *probeResult) passed() bool {
+	for _, c := range r.Checks {
+		if !c.Passed {
+			return false
+		}
+	}
+	return true
+}
+
+// probeOnce connects, runs every check and closes, all within pc.Timeout;
+// parent ends it early (a signal).
+func probeOnce(parent context.Context, dc *dial.Config, pc *Options) *probeResult {
+	res := &probeResult{URL: dc.Target.URL.String()}
+	deadline := time.Now().Add(pc.Timeout)
+	ctx, cancel := context.WithDeadline(parent, deadline)
+	defer cancel()
+	out := format.New(io.Discard, pc.Stderr, format.Options{Quiet: true, Verbose: pc.Verbose, StderrTTY: pc.StderrTTY})
+	s, a, err := dial.Try(ctx, dc, out)
+	res.fillHandshake(a, s)
+	if !res.checkUpgrade(pc, s, err) {
+		return res
+	}
+	p := &prober{res: res, s: s, pc: pc, deadline: deadline, ctx: ctx,
+		msgs: make(chan []byte, 64), pongs: make(chan time.Duration, 1), expectsDone: make(chan struct{})}
+	defer s.WS.NetConn().Close()
+	p.run()
+	return res
+}
+
+// fillHandshake records what the dial saw.
+func (r *probeResult) fillHandshake(a dial.Attempt, s *dial.Conn) {
+	t := a.Timings
+	r.Address, r.Status = t.Addr, a.Status
+	r.Timings.DNS = t.DNS
+	r.Timings.TCP = nonNegative(t.TCP - t.DNS)
+	connected := t.TCP
+	if t.TLSState != nil {
+		r.Timings.TLS = nonNegative(t.TLS - t.TCP)
+		connected = t.TLS
+		r.TLS = newTLSInfo(t.TLSState)
+	}
+	if a.Code != 0 {
+		r.Timings.Upgrade = nonNegative(t.Upgrade - connected)
+	}
+	if s != nil {
+		r.Subprotocol, r.Extensions = s.Handshake.Subprotocol, s.Handshake.Extensions
+	}
+}
+
+func nonNegative(d time.Duration) time.Duration { return max(d, 0) }
+
+func newTLSInfo(st *tls.ConnectionState) *tlsInfo {
+	info := &tlsInfo{Version: tls.VersionName(st.Version), Cipher: tls.CipherSuiteName(st.CipherSuite)}
+	if len(st.PeerCertificates) > 0 {
+		c := st.PeerCertificates[0]
+		info.Subject, info.Issuer, info.NotAfter = c.Subject.String(), c.Issuer.String(), c.NotAfter
+		info.DaysLeft = int(time.Until(c.NotAfter).Hours() / 24)
+	}
+	return info
+}
+
+// checkUpgrade runs the upgrade check; false means nothing more can run.
+func (r *probeResult) checkUpgrade(pc *Options, s *dial.Conn, err error) bool {
+	want := pc.ExpectStatus
+	if want != 0 && want != 101 {
+		if s != nil { // accepted, though a refusal was expected: close politely
+			s.WS.WriteControl(websocket.CloseMessage, send.Payload(1000, true, ""), time.Now().Add(time.Second))
+			s.WS.NetConn().Close()
+		}
+		if r.Status == "" { // no HTTP answer: no status can cover that
+			r.exit = exit.Status(err)
+			r.add("upgrade", false, "%s; expected HTTP %d", errText(err), want)
+			return false
+		}
+		r.add("upgrade", strings.HasPrefix(r.Status, fmt.Sprint(want)), "HTTP %s (expected %d)", r.Status, want)
+		return false
+	}
+	if err != nil {
+		r.exit = exit.Status(err)
+		r.add("upgrade", false, "%s", errText(err))
+		return false
+	}
+	r.add("upgrade", true, "HTTP %s", r.Status)
+	if p := pc.ExpectProtocol; p != "" {
+		got := r.Subprotocol
+		if got == "" {
+			got = "none"
+		}
+		r.add("subprotocol", got == p, "%s (expected %s)", got, p)
+	}
+	return true
+}
+
+// errText is an error's message on one line, with its first hint.
+func errText(err error) string {
+	s := strings.ReplaceAll(err.Error(), "\n  ", "; ")
+	if e, ok := err.(*exit.Error); ok && len(e.Hints) > 0 {
+		s += " (hint: " + e.Hints[0] + ")"
+	}
+	return s
+}
+
+// prober runs the checks after the upgrade.
+type prober struct {
+	res      *probeResult
+	s        *dial.Conn
+	pc       *Options
+	deadline time.Time
+	reader   *listen.Reader
+	closer   *send.Closer
+	msgs     chan []byte
+	pongs    chan time.Duration
+	readDone chan listen.Result
+	ended    *listen.Result
+	ctx      context.Context // done at the deadline, or when a signal stops the probe
+
+	expectsDone chan struct{}
+}
+
+func (p *prober) run() {
+	p.closer = send.NewCloser(p.s.WS, time.Until(p.deadline))
+	p.reader = listen.NewReader(p.s.WS, p.s.Tap, format.New(io.Discard, io.Discard, format.Options{}), listen.Options{
+		OnMessage: func(_ bool, data []byte) {
+			select { // replies wait for the --expect checks; once they are done, none is kept
+			case p.msgs <- data:
+			case <-p.expectsDone:
+			}
+		},
+		OnPong: func(_ string, rtt time.Duration) {
+			select {
+			case p.pongs <- rtt:
+			default:
+			}
+		},
+	})
+	p.s.WS.SetCloseHandler(session.AnswerClose(p.s.Tap, p.closer))
+	p.readDone = make(chan listen.Result, 1)
+	go func() { p.readDone <- p.reader.Run() }()
+	start := time.Now()
+	p.sendAll()
+	p.expectReplies(start)
+	close(p.expectsDone)
+	if p.pc.Ping {
+		p.checkPing()
+	}
+	if p.pc.ExpectClose != nil {
+		p.checkServerClose(*p.pc.ExpectClose)
+	}
+	p.checkClose()
+}
+
+func (p *prober) sendAll() {
+	p.s.WS.SetWriteDeadline(p.deadline) // a server that stops reading cannot outlast --timeout
+	defer p.s.WS.SetWriteDeadline(time.Time{})
+	defer p.pc.Sends.Rewind() // ready for the next repeated probe
+	w := send.NewWriter(p.s.WS)
+	for i := 0; i < p.pc.SendCount; i++ {
+		m, _ := p.pc.Sends.Next()
+		if err := w.Write(m); err != nil {
+			p.res.add(fmt.Sprintf("send %d", i+1), false, "%v", err)
+			return
+		}
+	}
+}
+
+// expectReplies matches each --expect, in order, against the replies.
+func (p *prober) expectReplies(start time.Time) {
+	var seen []string
+	for i, e := range p.pc.Expects {
+		name := fmt.Sprintf("reply %d", i+1)
+		for matched := false; !matched; {
+			data, ok := p.next()
+			if !ok {
+				p.res.add(name, false, "no reply matched %s %s (%s)", e.text, p.why(), p.gotText(seen))
+				for j := i + 1; j < len(p.pc.Expects); j++ {
+					p.res.add(fmt.Sprintf("reply %d", j+1), false, "not checked: reply %d failed first", i+1)
+				}
+				return
+			}
+			if p.res.Timings.FirstReply == 0 {
+				p.res.Timings.FirstReply = time.Since(start)
+			}
+			seen = append(seen, string(data))
+			if matched = e.match(data); matched {
+				p.res.add(name, true, "%s matched %s", quote(data), e.text)
+			}
+		}
+	}
+}
+
+// next waits for the next reply; false when the time is up or the
+// connection ended.
+func (p *prober) next() ([]byte, bool) {
+	select {
+	case data := <-p.msgs:
+		return data, true
+	case res := <-p.readDone:
+		p.ended = &res
+		return nil, false
+	case <-p.ctx.Done():
+		return nil, false
+	}
+}
+
+// why says what ended the wait for a reply.
+func (p *prober) why() string {
+	if p.ended != nil {
+		return "before the connection ended"
+	}
+	return fmt.Sprintf("within --timeout %v", p.pc.Timeout)
+}
+
+func (p *prober) gotText(seen []string) string {
+	if len(seen) == 0 {
+		return "no replies"
+	}
+	q := make([]string, 0, 3)
+	for _, s := range seen[max(0, len(seen)-3):] {
+		q = append(q, quote([]byte(s)))
+	}
+	switch {
+	case len(seen) == 1:
+		return "got 1 reply: " + q[0]
+	case len(seen) <= 3:
+		return fmt.Sprintf("got %d replies: %s", len(seen), strings.Join(q, ", "))
+	}
+	return fmt.Sprintf("got %d replies, the last 3: %s", len(seen), strings.Join(q, ", "))
+}
+
+// quote shows a reply in a check line, cut to 80 bytes, as it is when it is
+// plain text and Go-quoted otherwise.
+func quote(data []byte) string {
+	cut := ""
+	if len(data) > 80 {
+		data, cut = data[:80], "..."
+	}
+	s := string(data)
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
+		s = strconv.Quote(s)
+	}
+	return s + cut
+}
+
+// late reports, as the failed check name, that the probe's time is up.
+func (p *prober) late(name string) bool {
+	if time.Now().Before(p.deadline) {
+		return false
+	}
+	p.res.add(name, false, "not decided: --timeout %v had passed", p.pc.Timeout)
+	return true
+}
+
+// checkPing sends a ping and waits for its pong.
+func (p *prober) checkPing() {
+	if p.late("ping") {
+		return
+	}
+	if p.ended != nil {
+		p.res.add("ping", false, "the connection had ended")
+		return
+	}
+	if err := p.reader.Ping(nil); err != nil {
+		if errors.Is(err, websocket.ErrCloseSent) {
+			err = errors.New("the connection had ended")
+		}
+		p.res.add("ping", false, "%v", err)
+		return
+	}
+	select {
+	case rtt := <-p.pongs:
+		p.res.Timings.Ping = rtt
+		p.res.add("ping", true, "pong in %v", roundDuration(rtt))
+	case res := <-p.readDone:
+		p.ended = &res
+		p.res.add("ping", false, "the connection ended before the pong")
+	case <-p.ctx.Done():
+		p.res.add("ping", false, "no pong within the timeout")
+	}
+}
+
+// checkServerClose waits for the server to close with the expected code.
+func (p *prober) checkServerClose(want closecodes.Code) {
+	if p.ended == nil && p.late("close code") {
+		return
+	}
+	if p.ended == nil {
+		select {
+		case res := <-p.readDone:
+			p.ended = &res
+		case <-p.ctx.Done():
+			p.res.add("close code", false, "the server had not closed when the timeout passed (expected %s)", want)
+			return
+		}
+	}
+	c := p.serverClose()
+	switch {
+	case c == nil:
+		p.res.Close = &probeClose{Code: closecodes.AbnormalClosure}
+		p.res.add("close code", false, "the connection dropped without a close frame (expected %s)", want)
+	default:
+		p.res.add("close code", c.Code == want, "%s (expected %s)", closeText(c), want)
+	}
+}
+
+// serverClose describes the server's close frame, once the reader ended.
+func (p *prober) serverClose() *probeClose {
+	f := p.ended.Frame
+	if f == nil {
+		return nil
+	}
+	c := &probeClose{By: "server", Code: closecodes.NoStatusReceived, Reason: string(f.Reason)}
+	if f.HasCode {
+		c.Code = closecodes.Code(f.Code)
+	}
+	return c
+}
+
+func closeText(c *probeClose) string {
+	if c.By == "" {
+		return "connection dropped: " + c.Code.String() + ", no close frame"
+	}
+	s := "closed by " + c.By + ": " + c.Code.String()
+	if c.Reason != "" {
+		s += fmt.Sprintf(" %q", c.Reason)
+	}
+	return s
+}
+
+// checkClose completes the closing handshake: wsx closes with 1000 unless
+// the server already closed, and the handshake must finish in time.
+func (p *prober) checkClose() {
+	if p.ended == nil && p.s.Tap.CloseFrame() != nil {
+		p.awaitEnd() // the server's close is in: let the reader answer it
+	}
+	if p.ended != nil {
+		p.closedByServer()
+		return
+	}
+	p.closer.Close(uint16(closecodes.NormalClosure), "")
+	if p.late("close") {
+		return
+	}
+	t := time.NewTimer(3 * time.Second)
+	defer t.Stop()
+	select {
+	case res := <-p.readDone:
+		p.ended = &res
+	case <-t.C:
+		p.s.WS.NetConn().Close()
+		p.res.Close = &probeClose{By: "client", Code: closecodes.NormalClosure}
+		p.res.add("close", false, "no close echo from the server")
+		return
+	case <-p.ctx.Done():
+		p.s.WS.NetConn().Close()
+		p.res.Close = &probeClose{By: "client", Code: closecodes.NormalClosure}
+		p.res.add("close", false, "no close echo from the server")
+		return
+	}
+	if p.ended.Frame == nil && dial.IsDrop(p.ended.Err) {
+		p.res.Close = &probeClose{Code: closecodes.AbnormalClosure}
+		p.res.add("close", false, "the connection dropped without a close frame (1006)")
+		return
+	}
+	c := &probeClose{By: "client", Code: closecodes.NormalClosure, Echo: p.ended.Frame != nil}
+	p.res.Close = c
+	if sc := p.serverClose(); sc != nil && sc.Code != c.Code {
+		p.res.Close = sc // the server closed on its own, crossing ours
+		p.res.add("close", false, "%s", closeText(sc))
+		return
+	}
+	p.res.add("close", c.Echo, "closed by client: 1000 (normal closure); %s", map[bool]string{true: "server echoed 1000", false: "no close echo from the server"}[c.Echo])
+}
+
+// awaitEnd waits, within the deadline, for the reader to end.
+func (p *prober) awaitEnd() {
+	select {
+	case res := <-p.readDone:
+		p.ended = &res
+	case <-p.ctx.Done():
+	}
+}
+
+// closedByServer judges a close the server started: it passes when it was
+// expected, or normal (1000, 1001).
+func (p *prober) closedByServer() {
+	c := p.serverClose()
+	if c == nil {
+		p.res.Close = &probeClose{Code: closecodes.AbnormalClosure}
+		p.res.add("close", false, "the connection dropped without a close frame (1006)")
+		return
+	}
+	p.res.Close = c
+	// With --expect-close the code has its own check; the handshake is what counts here.
+	ok := p.pc.ExpectClose != nil || c.Code == closecodes.NormalClosure || c.Code == closecodes.GoingAway
+	p.res.add("close", ok && p.ended.Frame.Violation() == "", "%s", closeText(c))
+}
+
+// roundDuration keeps durations readable in reports.
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}

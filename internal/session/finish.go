@@ -1,0 +1,245 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/format"
+	"github.com/wsx-cli/wsx/internal/dial"
+	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/wire"
+	"github.com/wsx-cli/wsx/listen"
+)
+
+// finish ends the session. When the reading side ended first it reports
+// why; otherwise wsx closes: queued messages first, then its close frame,
+// then it waits for the server's echo. end is the reason wsx closes (nil
+// when the goal was met).
+func (r *run) finish(end error) error {
+	defer r.s.WS.NetConn().Close()
+	defer r.summarize()
+	if end == errReaderEnded {
+		return r.readerEnded(<-r.readDone)
+	}
+	code, reason := r.cfg.CloseCode, r.cfg.CloseReason
+	if c := r.closeWith; c != nil {
+		code, _ = closeCommand(c, code)
+		if c.Reason != "" {
+			reason = c.Reason
+		}
+	}
+	res, sig := r.closeByUs(code, reason)
+	if f := res.Frame; f != nil && crossed(f, code) {
+		if err := r.serverClosed(f, 0); end == nil && sig == nil {
+			return err
+		}
+	} else {
+		r.ourClose(code, reason, f)
+	}
+	if sig != nil { // a signal ended the wait for the echo
+		return exit.BySignal(sig)
+	}
+	return r.fail(end)
+}
+
+// ourClose reports the close wsx started, and the server's echo.
+func (r *run) ourClose(code closecodes.Code, reason string, f *wire.CloseFrame) {
+	c := format.Close{By: "client", Code: code, HasCode: true, Reason: []byte(reason)}
+	if r.gaveUp && r.wrote != nil {
+		c.Unsent = r.wrote.Unsent // the server stopped reading: what wsx held is lost
+	}
+	if f != nil {
+		c.Echo, c.EchoCode = true, closecodes.Code(f.Code)
+		if !f.HasCode {
+			c.EchoCode = closecodes.NoStatusReceived
+		}
+	}
+	r.out.Closed(c, f == nil) // a missing echo is a warning: it shows even with -q
+}
+
+// crossed reports whether the close frame that answered ours is really the
+// server's own close, sent before ours arrived: it carries another code, or
+// breaks the protocol. Then the server's close is what wsx reports.
+func crossed(f *wire.CloseFrame, ours closecodes.Code) bool {
+	return (f.HasCode && closecodes.Code(f.Code) != ours) || f.Violation() != ""
+}
+
+// summarize prints what went each way, for send.
+func (r *run) summarize() {
+	if !r.cfg.Summary {
+		return
+	}
+	sent, sentBytes := r.writer.Written()
+	got, gotBytes := r.reader.Received()
+	r.out.Status("sent %s (%s), received %s (%s)", count(sent, "message"), count(int(sentBytes), "byte"),
+		count(got, "message"), count(int(gotBytes), "byte"))
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// fail prints err in the session's voice (jsonl gets an error event) and
+// returns it as already reported.
+func (r *run) fail(err error) error {
+	var e *exit.Error
+	if err == nil || !errors.As(err, &e) {
+		return err
+	}
+	if e.Code != exit.Interrupt && !e.Reported {
+		r.out.Error(e.Msg, e.Hints...)
+	}
+	return &exit.Error{Code: e.Code, Msg: e.Msg, Reported: true}
+}
+
+// closeByUs runs wsx's side of the closing handshake. sig is the signal
+// that asked to stop waiting at once, if one came.
+func (r *run) closeByUs(code closecodes.Code, reason string) (res listen.Result, sig os.Signal) {
+	r.stopWriter()
+	if err := r.closer.Close(uint16(code), reason); err != nil && !errors.Is(err, websocket.ErrCloseSent) {
+		r.out.Verbose("close frame not sent: %v", err)
+	}
+	t := time.NewTimer(r.cfg.CloseTimeout)
+	defer t.Stop()
+	done, sig := r.awaitEcho(t, &res)
+	if sig != nil || done {
+		return res, sig
+	}
+	r.s.WS.NetConn().Close()
+	t.Reset(r.cfg.CloseTimeout) // the reader ends once its connection is closed; bounded all the same
+	select {
+	case res = <-r.readDone:
+	case <-t.C:
+	case sig = <-r.cfg.Signals:
+	}
+	return res, sig
+}
+
+// closeWaitLimit bounds the whole wait for the close echo, in units of
+// --close-timeout, however long the server keeps sending.
+const closeWaitLimit = 10
+
+// awaitEcho waits for the reader to end after wsx's close frame. The wait
+// ends after --close-timeout with nothing from the server: a server still
+// sending (echoes of a long input) is still working through what wsx sent,
+// and giving up on it would cut that off. done: the reader ended; sig: a
+// signal asked to stop waiting.
+func (r *run) awaitEcho(t *time.Timer, res *listen.Result) (done bool, sig os.Signal) {
+	seen := r.s.Tap.BytesRead()
+	for range closeWaitLimit {
+		select {
+		case *res = <-r.readDone:
+			return true, nil
+		case <-t.C:
+		case sig := <-r.cfg.Signals:
+			return false, sig
+		}
+		n := r.s.Tap.BytesRead()
+		if n == seen {
+			break
+		}
+		seen = n
+		t.Reset(r.cfg.CloseTimeout)
+	}
+	return false, nil
+}
+
+// stopWriter stops the writer after the message it is writing, and returns
+// how many messages it had read but not sent.
+func (r *run) stopWriter() int {
+	if r.wrote == nil && r.writer.Stop() {
+		t := time.NewTimer(r.cfg.CloseTimeout)
+		defer t.Stop()
+		select {
+		case w := <-r.writeDone:
+			r.wrote = &w
+		case <-t.C: // the server is not reading: give up the message
+			r.gaveUp = true
+			r.s.WS.NetConn().Close()
+			t.Reset(r.cfg.CloseTimeout)
+			select {
+			case w := <-r.writeDone:
+				r.wrote = &w
+			case <-t.C: // still stuck (reading input): what it holds is unknown
+				return 0
+			}
+		}
+	}
+	if r.wrote == nil {
+		select {
+		case w := <-r.writeDone:
+			r.wrote = &w
+		default:
+			return 0 // waiting for input that was never read: nothing lost
+		}
+	}
+	return r.wrote.Unsent
+}
+
+// readerEnded reports why the reading side ended first.
+func (r *run) readerEnded(res listen.Result) error {
+	switch {
+	case res.Invalid != nil:
+		go func() { r.readDone <- r.reader.Drain() }()
+		r.closeByUs(closecodes.InvalidPayload, "invalid UTF-8")
+		return r.fail(exit.Errorf(exit.Closed, "message %d is text but not valid UTF-8 (byte %d); closed with 1007",
+			res.Invalid.Message, res.Invalid.Offset))
+	case res.Output != nil:
+		go func() { r.readDone <- r.reader.Drain() }()
+		closed, sig := r.closeByUs(closecodes.NormalClosure, "")
+		r.ourClose(closecodes.NormalClosure, "", closed.Frame)
+		switch {
+		case sig != nil:
+			return exit.BySignal(sig)
+		case errors.Is(res.Output, syscall.EPIPE):
+			return nil // stdout was closed (| head): a normal end
+		}
+		return r.fail(exit.Errorf(exit.Runtime, "writing to stdout: %v", res.Output))
+	case res.TooBig:
+		r.stopWriter()
+		return r.fail(exit.Errorf(exit.Closed, "a message was larger than --max-size %d bytes; closed with 1009 (message too big)", r.cfg.MaxSize).
+			Hint("raise --max-size"))
+	case res.Frame != nil:
+		return r.serverClosed(res.Frame, r.stopWriter())
+	}
+	return r.dropped(res.Err)
+}
+
+// serverClosed reports the server's close frame exactly; unsent counts the
+// messages wsx had read but could not send.
+func (r *run) serverClosed(f *wire.CloseFrame, unsent int) error {
+	c := format.Close{By: "server", Code: closecodes.NoStatusReceived, HasCode: f.HasCode, Reason: f.Reason, Unsent: unsent}
+	if f.HasCode {
+		c.Code = closecodes.Code(f.Code)
+	}
+	c.Violation = f.Violation()
+	short := r.cfg.Count > 0 && r.reader.Kept() < r.cfg.Count
+	abnormal := c.Violation != "" || !r.cfg.ExpectClose[c.Code] || unsent > 0 || short
+	r.out.Closed(c, abnormal)
+	if short {
+		return r.fail(exit.Errorf(exit.Closed, "the server closed after %d of %d messages", r.reader.Kept(), r.cfg.Count))
+	}
+	if abnormal {
+		return exit.Silent(exit.Closed)
+	}
+	return nil
+}
+
+// dropped reports a connection that ended without a close frame.
+func (r *run) dropped(err error) error {
+	unsent := r.stopWriter()
+	if dial.IsDrop(err) {
+		r.out.Closed(format.Close{Code: closecodes.AbnormalClosure, HasCode: true, Unsent: unsent}, true)
+		return exit.Silent(exit.Closed)
+	}
+	return r.fail(exit.Errorf(exit.Closed, "the server broke the protocol: %s; closed with 1002", strings.TrimPrefix(err.Error(), "websocket: ")))
+}
