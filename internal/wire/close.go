@@ -7,6 +7,14 @@ import (
 	"github.com/wsx-cli/wsx/closecodes"
 )
 
+// CloseFrame is the server's close frame exactly as it came off the wire.
+type CloseFrame struct {
+	HasCode bool   // false for an empty close payload
+	Code    uint16 // valid only when HasCode
+	Reason  []byte // raw bytes, possibly invalid UTF-8 or longer than allowed
+	Short   bool   // the payload was one byte long: a protocol violation
+}
+
 // Violation says how the close frame broke RFC 6455, or "".
 func (f *CloseFrame) Violation() string {
 	code := closecodes.Code(f.Code)

@@ -8,14 +8,6 @@ import (
 	"sync/atomic"
 )
 
-// CloseFrame is the server's close frame exactly as it came off the wire.
-type CloseFrame struct {
-	HasCode bool   // false for an empty close payload
-	Code    uint16 // valid only when HasCode
-	Reason  []byte // raw bytes, possibly invalid UTF-8 or longer than allowed
-	Short   bool   // the payload was one byte long: a protocol violation
-}
-
 // substitutes maps close codes that are registered but refused by
 // gorilla/websocket v1.5.3 to one it accepts, so that gorilla runs its close
 // handler (where wsx answers with the real code) instead of failing with 1002.
