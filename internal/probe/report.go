@@ -229,72 +229,184 @@ func latencies(results []*probeResult) []latency {
 	return out
 }
 
+// The --format json documents: jsonReport for one probe, jsonRepeat for
+// repeated ones. A pointer field is a value that may be missing, written
+// as null.
+//
+// encoding/json writes a struct's fields in the order they are declared.
+// These documents were first built from maps, whose keys it sorts, so the
+// fields are declared in alphabetical order of their JSON keys, at every
+// level, to keep the output byte for byte as it was; testdata/golden holds
+// those bytes. The one exception is passCount (the repeated report's
+// checks), which was a struct from the start: name, passed, failed.
+
+// jsonReport is the document for one probe.
+type jsonReport struct {
+	Address    *string        `json:"address"`
+	Checks     []jsonCheck    `json:"checks"` // [] rather than null when empty
+	Close      *jsonClose     `json:"close"`
+	HTTP       jsonHTTP       `json:"http"`
+	Negotiated jsonNegotiated `json:"negotiated"`
+	Passed     bool           `json:"passed"`
+	TimingsMS  jsonTimings    `json:"timings_ms"`
+	TLS        *jsonTLS       `json:"tls"`
+	URL        string         `json:"url"`
+}
+
+type jsonCheck struct {
+	Detail string `json:"detail"`
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+}
+
+type jsonClose struct {
+	By     *string `json:"by"` // null for a drop
+	Code   int     `json:"code"`
+	Echo   bool    `json:"echo"`
+	Name   string  `json:"name"` // the code's slug, e.g. normal-closure
+	Reason string  `json:"reason"`
+}
+
+type jsonHTTP struct {
+	Status     *int    `json:"status"`      // null when no HTTP answer came
+	StatusText *string `json:"status_text"` // "101 Switching Protocols"
+}
+
+type jsonNegotiated struct {
+	Extensions  *string `json:"extensions"`
+	Subprotocol *string `json:"subprotocol"`
+}
+
+// jsonTimings are each phase in milliseconds, to the microsecond; null
+// for a phase that did not happen.
+type jsonTimings struct {
+	DNS        *float64 `json:"dns"`
+	FirstReply *float64 `json:"first_reply"`
+	Ping       *float64 `json:"ping"`
+	TCP        *float64 `json:"tcp"`
+	TLS        *float64 `json:"tls"`
+	Upgrade    *float64 `json:"upgrade"`
+}
+
+type jsonTLS struct {
+	Cipher   string `json:"cipher"`
+	DaysLeft int    `json:"days_left"`
+	Issuer   string `json:"issuer"`
+	NotAfter string `json:"not_after"` // RFC 3339, in UTC
+	Subject  string `json:"subject"`
+	Version  string `json:"version"`
+}
+
+// jsonRepeat is the document for repeated probes: pass counts, latency and
+// each run's own report.
+type jsonRepeat struct {
+	Checks    []passCount   `json:"checks"`
+	LatencyMS jsonLatencies `json:"latency_ms"`
+	Passed    bool          `json:"passed"`
+	Results   []jsonReport  `json:"results"`
+	Runs      int           `json:"runs"`
+	URL       string        `json:"url"`
+}
+
+// jsonLatencies are the series latencies measures; one that no run could
+// time is left out rather than null, so none at all is {}.
+type jsonLatencies struct {
+	Connect    *jsonLatency `json:"connect,omitempty"`
+	FirstReply *jsonLatency `json:"first_reply,omitempty"`
+	Ping       *jsonLatency `json:"ping,omitempty"`
+}
+
+// jsonLatency is one series in milliseconds, to the microsecond.
+type jsonLatency struct {
+	Max    float64 `json:"max"`
+	Median float64 `json:"median"`
+	Min    float64 `json:"min"`
+	P95    float64 `json:"p95"`
+}
+
+// millis is d in milliseconds, to the microsecond.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// ms is d in milliseconds, or nil for a phase that did not happen.
 func ms(d time.Duration) *float64 {
 	if d <= 0 {
 		return nil
 	}
-	v := float64(d.Microseconds()) / 1000
+	v := millis(d)
 	return &v
 }
 
 // probeJSON is the document --format json writes for one probe.
-func probeJSON(res *probeResult) map[string]any {
-	doc := map[string]any{
-		"url": res.URL, "address": nullIfEmpty(res.Address), "tls": nil, "close": nil,
-		"http":       map[string]any{"status": statusCode(res.Status), "status_text": nullIfEmpty(res.Status)},
-		"negotiated": map[string]any{"subprotocol": nullIfEmpty(res.Subprotocol), "extensions": nullIfEmpty(res.Extensions)},
-		"timings_ms": map[string]any{
-			"dns": ms(res.Timings.DNS), "tcp": ms(res.Timings.TCP), "tls": ms(res.Timings.TLS), "upgrade": ms(res.Timings.Upgrade),
-			"first_reply": ms(res.Timings.FirstReply), "ping": ms(res.Timings.Ping),
-		},
-		"checks": checksJSON(res.Checks), "passed": res.passed(),
+func probeJSON(res *probeResult) jsonReport {
+	t := res.Timings
+	doc := jsonReport{
+		Address:    nullIfEmpty(res.Address),
+		Checks:     checksJSON(res.Checks),
+		HTTP:       jsonHTTP{Status: statusCode(res.Status), StatusText: nullIfEmpty(res.Status)},
+		Negotiated: jsonNegotiated{Extensions: nullIfEmpty(res.Extensions), Subprotocol: nullIfEmpty(res.Subprotocol)},
+		Passed:     res.passed(),
+		TimingsMS: jsonTimings{DNS: ms(t.DNS), FirstReply: ms(t.FirstReply), Ping: ms(t.Ping),
+			TCP: ms(t.TCP), TLS: ms(t.TLS), Upgrade: ms(t.Upgrade)},
+		URL: res.URL,
 	}
 	if t := res.TLS; t != nil {
-		doc["tls"] = map[string]any{"version": t.Version, "cipher": t.Cipher, "subject": t.Subject, "issuer": t.Issuer,
-			"not_after": t.NotAfter.UTC().Format(time.RFC3339), "days_left": t.DaysLeft}
+		doc.TLS = &jsonTLS{Cipher: t.Cipher, DaysLeft: t.DaysLeft, Issuer: t.Issuer,
+			NotAfter: t.NotAfter.UTC().Format(time.RFC3339), Subject: t.Subject, Version: t.Version}
 	}
 	if c := res.Close; c != nil {
-		doc["close"] = map[string]any{"by": nullIfEmpty(c.By), "code": int(c.Code), "name": c.Code.Slug(), "reason": c.Reason, "echo": c.Echo}
+		doc.Close = &jsonClose{By: nullIfEmpty(c.By), Code: int(c.Code), Echo: c.Echo, Name: c.Code.Slug(), Reason: c.Reason}
 	}
 	return doc
 }
 
-func checksJSON(checks []check) []map[string]any {
-	out := []map[string]any{}
+func checksJSON(checks []check) []jsonCheck {
+	out := make([]jsonCheck, 0, len(checks))
 	for _, c := range checks {
-		out = append(out, map[string]any{"name": c.Name, "passed": c.Passed, "detail": c.Detail})
+		out = append(out, jsonCheck{Detail: c.Detail, Name: c.Name, Passed: c.Passed})
 	}
 	return out
 }
 
-func repeatJSON(results []*probeResult) map[string]any {
-	lat := map[string]any{}
+// repeatJSON is the document --format json writes for repeated probes.
+func repeatJSON(results []*probeResult) jsonRepeat {
+	doc := jsonRepeat{Checks: passCounts(results), Passed: true, Results: make([]jsonReport, 0, len(results)),
+		Runs: len(results), URL: results[0].URL}
 	for _, l := range latencies(results) {
-		lat[strings.ReplaceAll(l.Name, " ", "_")] = map[string]any{"min": ms(l.Min), "median": ms(l.Median), "p95": ms(l.P95), "max": ms(l.Max)}
+		s := &jsonLatency{Max: millis(l.Max), Median: millis(l.Median), Min: millis(l.Min), P95: millis(l.P95)}
+		switch l.Name {
+		case "connect":
+			doc.LatencyMS.Connect = s
+		case "first reply":
+			doc.LatencyMS.FirstReply = s
+		case "ping":
+			doc.LatencyMS.Ping = s
+		default:
+			panic("probe: latency series " + l.Name + " has no field in jsonLatencies")
+		}
 	}
-	runs := []map[string]any{}
-	passed := true
 	for _, res := range results {
-		runs = append(runs, probeJSON(res))
-		passed = passed && res.passed()
+		doc.Results = append(doc.Results, probeJSON(res))
+		doc.Passed = doc.Passed && res.passed()
 	}
-	return map[string]any{"url": results[0].URL, "runs": len(results), "passed": passed,
-		"checks": passCounts(results), "latency_ms": lat, "results": runs}
+	return doc
 }
 
-func nullIfEmpty(s string) any {
+// nullIfEmpty is s, or nil (JSON null) when s is empty.
+func nullIfEmpty(s string) *string {
 	if s == "" {
 		return nil
 	}
-	return s
+	return &s
 }
 
-func statusCode(status string) any {
+// statusCode is the number that starts an HTTP status line, or nil (JSON
+// null) when there is none.
+func statusCode(status string) *int {
 	code, err := strconv.Atoi(strings.SplitN(status, " ", 2)[0])
 	if err != nil {
 		return nil
 	}
-	return code
+	return &code
 }
 
 func writeJSON(w io.Writer, doc any) error {
