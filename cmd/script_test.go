@@ -19,6 +19,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/internal/atomicfile"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -113,7 +114,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	url, err := srv.Listen("127.0.0.1:0")
 	ts.Check(err)
 	if opts.certOut != "" {
-		ts.Check(writeFileAtomic(opts.certOut, srv.CertificatePEM()))
+		ts.Check(atomicfile.WriteFile(opts.certOut, srv.CertificatePEM()))
 	}
 	ts.Setenv(name, url)
 	_, host, _ := strings.Cut(strings.TrimSuffix(url, "/"), "://")

@@ -2,15 +2,13 @@ package cmd
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/internal/atomicfile"
 	"github.com/wsx-cli/wsx/internal/dial"
 	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/serve"
@@ -153,7 +151,7 @@ func runServe(c *cli.Context, env *Env) error {
 	}
 	defer srv.Close()
 	if cfg.certOut != "" {
-		if err := writeFileAtomic(cfg.certOut, srv.CertificatePEM()); err != nil {
+		if err := atomicfile.WriteFile(cfg.certOut, srv.CertificatePEM()); err != nil {
 			return exit.Usagef("cannot write --cert-out: %v", err)
 		}
 		fmt.Fprintf(env.Stderr, "certificate written to %s\n", cfg.certOut)
@@ -174,46 +172,4 @@ func relayStdin(env *Env, srv *serve.Server, binary bool) {
 			srv.Broadcast(serve.Message{Data: append([]byte(nil), line...), Binary: binary})
 		}
 	}
-}
-
-// writeFileAtomic writes data to a temporary file next to name and renames it into
-// place, so that name is never half-written. Its errors name the file asked for,
-// not the temporary one.
-func writeFileAtomic(name string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.tmp")
-	if err != nil {
-		return fileError("open", name, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return fileError("write", name, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes it 0600; this is no secret
-		return fileError("write", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fileError("write", name, err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return fileError("rename", name, err)
-	}
-	return nil
-}
-
-// fileError is err's cause as an error about op on name.
-func fileError(op, name string, err error) error {
-	var pe *fs.PathError
-	var le *os.LinkError
-	switch {
-	case errors.As(err, &pe):
-		err = pe.Err
-	case errors.As(err, &le):
-		err = le.Err
-	}
-	return &fs.PathError{Op: op, Path: name, Err: err}
 }

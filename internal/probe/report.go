@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/wsx-cli/wsx/internal/atomicfile"
 	"github.com/wsx-cli/wsx/internal/exit"
 )
 
@@ -53,7 +53,7 @@ func (r *reporter) report(results []*probeResult) error {
 		r.repeatText(out, results)
 	}
 	if r.pc.JUnit != "" {
-		if err := writeAtomically(r.pc.JUnit, func(w io.Writer) error { return writeJUnit(w, results) }); err != nil {
+		if err := atomicfile.Write(r.pc.JUnit, func(w io.Writer) error { return writeJUnit(w, results) }); err != nil {
 			return exit.Errorf(exit.Runtime, "cannot write --junit %s: %v", r.pc.JUnit, pathErr(err))
 		}
 	}
@@ -467,26 +467,4 @@ func writeJUnit(w io.Writer, results []*probeResult) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
-}
-
-// writeAtomically writes a file through a temporary one, so a failed run
-// never leaves half a file.
-func writeAtomically(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
