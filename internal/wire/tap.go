@@ -52,7 +52,7 @@ func (t *Tap) CloseFrame() *CloseFrame {
 }
 
 // ClientClose is the code and reason of the peer's close frame, for a
-// server (serve.Options.Tap); ok is false until one with a code came.
+// server (wsx serve); ok is false until one with a code came.
 func (t *Tap) ClientClose() (code int, reason string, ok bool) {
 	f := t.CloseFrame()
 	if f == nil || !f.HasCode {
