@@ -4,55 +4,75 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/internal/clidoc"
 )
 
 // The completion scripts and the man page are written from the app's own
-// commands and flags, so they cannot fall behind them.
+// commands and flags, so they cannot fall behind them: docApp reads them
+// into internal/clidoc's plain description.
 
-// flagDoc is what the completion scripts and the man page say of a flag.
-type flagDoc struct {
-	long, short string   // names without dashes; short is "" when none
-	arg         string   // the value's placeholder (DUR, FILE); "" for a switch
-	usage       string   // the help text, placeholder in place
-	def         string   // the default, "" when none is worth showing
-	choices     []string // the only values it takes (from an `a|b|c` placeholder)
-	file        bool     // the value names a file
-	repeatable  bool
+// docApp describes app's visible commands (not help), the flag groups the
+// page lists once, and the release version alone, as the page's header
+// shows it.
+func docApp(app *cli.App) clidoc.App {
+	d := clidoc.App{
+		Usage:   app.Usage,
+		Version: version,
+		FlagGroups: []clidoc.FlagGroup{
+			{Name: "dialer", Flags: docFlags(dialFlags())},
+			{Name: "session", Flags: docFlags(sessionFlags())},
+			{Name: "output", Flags: docFlags(outputFlags())},
+		},
+	}
+	for _, c := range app.VisibleCommands() {
+		if c.Name == "help" {
+			continue
+		}
+		d.Commands = append(d.Commands, clidoc.Command{
+			Name:        c.Name,
+			Usage:       c.Usage,
+			ArgsUsage:   c.ArgsUsage,
+			Description: c.Description,
+			Flags:       docFlags(c.Flags),
+			Choices:     choices(c.ArgsUsage),
+		})
+	}
+	return d
 }
 
 // docFlags describes flags in the order they are declared.
-func docFlags(flags []cli.Flag) []flagDoc {
-	var docs []flagDoc
+func docFlags(flags []cli.Flag) []clidoc.Flag {
+	var docs []clidoc.Flag
 	for _, f := range flags {
 		df, ok := f.(cli.DocGenerationFlag)
 		if !ok {
 			continue
 		}
-		d := flagDoc{}
+		d := clidoc.Flag{}
 		for _, n := range f.Names() {
 			switch {
-			case len(n) == 1 && d.short == "":
-				d.short = n
-			case len(n) > 1 && d.long == "":
-				d.long = n
+			case len(n) == 1 && d.Short == "":
+				d.Short = n
+			case len(n) > 1 && d.Long == "":
+				d.Long = n
 			}
 		}
-		d.arg, d.usage = unquoteUsage(df.GetUsage())
+		d.Arg, d.Usage = unquoteUsage(df.GetUsage())
 		if df.TakesValue() {
-			if d.arg == "" {
-				d.arg = "VALUE"
+			if d.Arg == "" {
+				d.Arg = "VALUE"
 			}
-			d.choices = choices(d.arg)
-			d.file = d.arg == "FILE"
-			d.def = df.GetValue()
-			if d.def == "0" || d.def == "-1" {
-				d.def = ""
+			d.Choices = choices(d.Arg)
+			d.File = d.Arg == "FILE"
+			d.Default = df.GetValue()
+			if d.Default == "0" || d.Default == "-1" {
+				d.Default = ""
 			}
 		} else {
-			d.arg = ""
+			d.Arg = ""
 		}
 		if sf, ok := f.(cli.DocGenerationSliceFlag); ok {
-			d.repeatable = sf.IsSliceFlag()
+			d.Repeatable = sf.IsSliceFlag()
 		}
 		docs = append(docs, d)
 	}
@@ -73,48 +93,12 @@ func unquoteUsage(usage string) (arg, text string) {
 	return arg, before + arg + after
 }
 
-// choices reads an enumeration from a placeholder such as auto|raw|pretty;
-// placeholders in capitals (CODE|NAME) are not one.
+// choices reads an enumeration from a placeholder such as auto|raw|pretty,
+// or a command's arguments such as bash|zsh|fish; placeholders in capitals
+// (CODE|NAME) are not one.
 func choices(arg string) []string {
 	if !strings.Contains(arg, "|") || strings.ToLower(arg) != arg {
 		return nil
 	}
 	return strings.Split(arg, "|")
-}
-
-// key identifies a flag with its meaning: --format is not the same flag
-// in probe as in listen.
-func (d flagDoc) key() string { return d.long + "\x00" + d.usage }
-
-// names lists a flag's spellings: -f, --format.
-func (d flagDoc) names() []string {
-	var n []string
-	if d.short != "" {
-		n = append(n, "-"+d.short)
-	}
-	if d.long != "" {
-		n = append(n, "--"+d.long)
-	}
-	return n
-}
-
-// docCommands are the commands the scripts and the page cover.
-func docCommands(app *cli.App) []*cli.Command {
-	var cmds []*cli.Command
-	for _, c := range app.VisibleCommands() {
-		if c.Name != "help" {
-			cmds = append(cmds, c)
-		}
-	}
-	return cmds
-}
-
-// positionalChoices are the words a command takes as arguments, where they
-// are a closed set.
-func positionalChoices(c *cli.Command) []string {
-	switch c.Name {
-	case "completion":
-		return shells
-	}
-	return nil
 }

@@ -4,37 +4,47 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
+	"github.com/wsx-cli/wsx/internal/clidoc"
 )
 
-// Every command and every spelling of every flag is in each completion
-// script and in the man page: they are written from the app itself.
+// Every command and every spelling of every flag of the real app is in each
+// completion script and in the man page: they are written from the app itself.
 func TestDocsCoverEveryFlag(t *testing.T) {
 	app := newApp(&Env{})
+	d := docApp(app)
 	docs := map[string]string{
-		"bash": bashCompletion(app),
-		"zsh":  zshCompletion(app),
-		"fish": fishCompletion(app),
-		"man":  manPage(app),
+		"bash": clidoc.Bash(d),
+		"zsh":  clidoc.Zsh(d),
+		"fish": clidoc.Fish(d),
+		"man":  clidoc.Man(d, ""),
 	}
-	for _, c := range docCommands(app) {
+	var cmds []*cli.Command
+	for _, c := range app.VisibleCommands() {
+		if c.Name != "help" {
+			cmds = append(cmds, c)
+		}
+	}
+	for _, c := range cmds {
 		for doc, text := range docs {
 			if !strings.Contains(text, c.Name) {
 				t.Errorf("%s: no command %s", doc, c.Name)
 			}
 		}
-		for _, f := range docFlags(c.Flags) {
-			spell := map[string][]string{
-				"bash": f.names(),
-				"zsh":  f.names(),
-				"fish": {"-l " + f.long},
-				"man":  {`\fB\-\-` + roff(f.long) + `\fR`},
-			}
-			if f.short != "" {
-				spell["fish"] = append(spell["fish"], "-s "+f.short)
-				spell["man"] = append(spell["man"], `\fB\-`+f.short+`\fR`)
-			}
-			for doc, words := range spell {
-				for _, w := range words {
+		for _, f := range c.Flags {
+			for _, n := range f.Names() {
+				opt, fish := "-"+n, "-s "+n
+				if len(n) > 1 {
+					opt, fish = "--"+n, "-l "+n
+				}
+				spell := map[string]string{
+					"bash": opt,
+					"zsh":  opt,
+					"fish": fish,
+					"man":  `\fB` + strings.ReplaceAll(opt, "-", `\-`) + `\fR`,
+				}
+				for doc, w := range spell {
 					if !strings.Contains(docs[doc], w) {
 						t.Errorf("%s: %s has no %s", doc, c.Name, w)
 					}
@@ -46,16 +56,26 @@ func TestDocsCoverEveryFlag(t *testing.T) {
 		return
 	}
 	// the flag names that bash offers after each command are exactly its own
-	for _, c := range docCommands(app) {
+	for _, c := range cmds {
 		re := regexp.MustCompile(`(?s)\t` + c.Name + `\)\n.*?if \[\[ \$cur == -\* \]\]; then\n\t\t\tmapfile -t COMPREPLY < <\(compgen -W "([^"]*)"`)
 		m := re.FindStringSubmatch(docs["bash"])
 		if m == nil {
 			t.Fatalf("bash: no flag list for %s", c.Name)
 		}
 		var want []string
-		for _, f := range append(docFlags(c.Flags), helpFlag) {
-			want = append(want, f.names()...)
+		for _, f := range c.Flags { // each flag's short names, then its long ones
+			for _, n := range f.Names() {
+				if len(n) == 1 {
+					want = append(want, "-"+n)
+				}
+			}
+			for _, n := range f.Names() {
+				if len(n) > 1 {
+					want = append(want, "--"+n)
+				}
+			}
 		}
+		want = append(want, "-h", "--help")
 		if m[1] != strings.Join(want, " ") {
 			t.Errorf("bash: %s offers %q, want %q", c.Name, m[1], strings.Join(want, " "))
 		}
@@ -63,11 +83,13 @@ func TestDocsCoverEveryFlag(t *testing.T) {
 }
 
 // Enumerated values come from placeholders written a|b|c in lower case.
-func TestFlagChoices(t *testing.T) {
+func TestDocFlagChoices(t *testing.T) {
 	for arg, want := range map[string]string{
 		"auto|raw|pretty|compact|jsonl": "auto raw pretty compact jsonl",
 		"text|json":                     "text json",
+		"bash|zsh|fish":                 "bash zsh fish",
 		"CODE|NAME":                     "",
+		"[CODE|NAME...]":                "",
 		"DUR":                           "",
 		"echo":                          "",
 	} {

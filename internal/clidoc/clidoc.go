@@ -1,0 +1,61 @@
+// Package clidoc writes wsx's shell completion scripts and its man page from
+// a plain description of its commands and flags.
+package clidoc
+
+// Shells are the shells that have a completion script.
+var Shells = []string{"bash", "zsh", "fish"}
+
+// App is what the scripts and the page say of the program.
+type App struct {
+	Usage    string // the one-line summary, the page's NAME
+	Version  string // the release version alone, for the page's header
+	Commands []Command
+	// FlagGroups are flags that several commands share: the page lists each
+	// group once, under the commands that have all of it.
+	FlagGroups []FlagGroup
+}
+
+// Command is one command, its flags in the order they are declared.
+type Command struct {
+	Name, Usage string
+	ArgsUsage   string // what follows the flags: URL, [ADDR]
+	Description string
+	Flags       []Flag
+	Choices     []string // the only words its argument may be (the shells); nil when open
+}
+
+// Flag is what the scripts and the page say of a flag.
+type Flag struct {
+	Long, Short string   // names without dashes; Short is "" when none
+	Arg         string   // the value's placeholder (DUR, FILE); "" for a switch
+	Usage       string   // the help text, placeholder in place
+	Default     string   // "" when none is worth showing
+	Choices     []string // the only values it takes; nil when open
+	File        bool     // the value names a file
+	Repeatable  bool
+}
+
+// FlagGroup is a named set of flags, such as the dialer's.
+type FlagGroup struct {
+	Name  string // lower case: "dialer" heads DIALER FLAGS
+	Flags []Flag
+}
+
+// helpFlag is the flag every command takes besides its own.
+var helpFlag = Flag{Long: "help", Short: "h", Usage: "show help"}
+
+// key identifies a flag with its meaning: --format is not the same flag
+// in probe as in listen.
+func (f Flag) key() string { return f.Long + "\x00" + f.Usage }
+
+// names lists a flag's spellings: -f, --format.
+func (f Flag) names() []string {
+	var n []string
+	if f.Short != "" {
+		n = append(n, "-"+f.Short)
+	}
+	if f.Long != "" {
+		n = append(n, "--"+f.Long)
+	}
+	return n
+}

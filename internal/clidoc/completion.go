@@ -1,0 +1,196 @@
+package clidoc
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Bash is the bash completion script.
+func Bash(app App) string {
+	var names []string
+	for _, c := range app.Commands {
+		names = append(names, c.Name)
+	}
+	var b strings.Builder
+	b.WriteString(`# bash completion for wsx
+#   load it now:  source <(wsx completion bash)
+#   keep it:      wsx completion bash > ~/.local/share/bash-completion/completions/wsx
+_wsx() {
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd="" i
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		` + strings.Join(names, "|") + `)
+			cmd=${COMP_WORDS[i]}
+			break
+			;;
+		esac
+	done
+	COMPREPLY=()
+	case $cmd in
+	"")
+		mapfile -t COMPREPLY < <(compgen -W "` + strings.Join(names, " ") + ` --help -h --version -V" -- "$cur")
+		;;
+`)
+	for _, c := range app.Commands {
+		fmt.Fprintf(&b, "\t%s)\n\t\tcase $prev in\n", c.Name)
+		var words, values []string
+		for _, f := range withHelp(c.Flags) {
+			words = append(words, f.names()...)
+			switch {
+			case f.Arg == "":
+			case f.Choices != nil:
+				fmt.Fprintf(&b, "\t\t%s)\n\t\t\tmapfile -t COMPREPLY < <(compgen -W %q -- \"$cur\")\n\t\t\treturn\n\t\t\t;;\n",
+					strings.Join(f.names(), "|"), strings.Join(f.Choices, " "))
+			case f.File:
+				fmt.Fprintf(&b, "\t\t%s)\n\t\t\tcompopt -o filenames\n\t\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$cur\")\n\t\t\treturn\n\t\t\t;;\n",
+					strings.Join(f.names(), "|"))
+			default:
+				values = append(values, f.names()...)
+			}
+		}
+		if len(values) > 0 { // a value nobody can guess: offer nothing
+			fmt.Fprintf(&b, "\t\t%s)\n\t\t\treturn\n\t\t\t;;\n", strings.Join(values, "|"))
+		}
+		b.WriteString("\t\tesac\n\t\tif [[ $cur == -* ]]; then\n")
+		fmt.Fprintf(&b, "\t\t\tmapfile -t COMPREPLY < <(compgen -W %q -- \"$cur\")\n", strings.Join(words, " "))
+		if c.Choices != nil {
+			b.WriteString("\t\telse\n")
+			fmt.Fprintf(&b, "\t\t\tmapfile -t COMPREPLY < <(compgen -W %q -- \"$cur\")\n", strings.Join(c.Choices, " "))
+		}
+		b.WriteString("\t\tfi\n\t\t;;\n")
+	}
+	b.WriteString("\tesac\n}\ncomplete -F _wsx wsx\n")
+	return b.String()
+}
+
+// Zsh is the zsh completion script, for compinit or for source.
+func Zsh(app App) string {
+	var b strings.Builder
+	b.WriteString(`#compdef wsx
+# zsh completion for wsx
+#   load it now:  source <(wsx completion zsh)   (after compinit)
+#   keep it:      wsx completion zsh > "${fpath[1]}/_wsx"
+_wsx() {
+	local -a commands
+	commands=(
+`)
+	for _, c := range app.Commands {
+		fmt.Fprintf(&b, "\t\t%s\n", zshQuote(c.Name+":"+c.Usage))
+	}
+	b.WriteString(`	)
+	if (( CURRENT == 2 )); then
+		if [[ $PREFIX == -* ]]; then
+			_values 'flag' '--help[show help]' '-h[show help]' '--version[print the version]' '-V[print the version]'
+		else
+			_describe -t commands 'wsx command' commands
+		fi
+		return
+	fi
+	local cmd=${words[2]}
+	shift words
+	(( CURRENT-- ))
+	case $cmd in
+`)
+	for _, c := range app.Commands {
+		fmt.Fprintf(&b, "\t%s)\n\t\t_arguments -s -S", c.Name)
+		for _, f := range withHelp(c.Flags) {
+			fmt.Fprintf(&b, " \\\n\t\t\t%s", zshFlagSpec(f))
+		}
+		switch {
+		case c.Choices != nil: // completion's, the one command with them: the shells
+			fmt.Fprintf(&b, " \\\n\t\t\t%s", zshQuote("1:shell:("+strings.Join(c.Choices, " ")+")"))
+		case c.ArgsUsage != "":
+			fmt.Fprintf(&b, " \\\n\t\t\t%s", zshQuote("*::"+zshMessage(c.ArgsUsage)+": "))
+		}
+		b.WriteString("\n\t\t;;\n")
+	}
+	b.WriteString(`	esac
+}
+if [[ ${zsh_eval_context[-1]} == loadautofunc ]]; then
+	_wsx "$@"
+else
+	compdef _wsx wsx
+fi
+`)
+	return b.String()
+}
+
+// zshFlagSpec is one _arguments spec: '(-f --format)'{-f,--format}'[...]:format:(a b)'.
+func zshFlagSpec(f Flag) string {
+	desc := "[" + strings.NewReplacer("[", `\[`, "]", `\]`).Replace(f.Usage) + "]"
+	if f.Arg != "" {
+		switch {
+		case f.Choices != nil:
+			desc += ":" + zshMessage(f.Arg) + ":(" + strings.Join(f.Choices, " ") + ")"
+		case f.File:
+			desc += ":file:_files"
+		default:
+			desc += ":" + zshMessage(f.Arg) + ": "
+		}
+	}
+	names := f.names()
+	prefix := "(" + strings.Join(names, " ") + ")"
+	if f.Repeatable {
+		prefix = "*"
+	}
+	if len(names) == 1 {
+		return zshQuote(prefix + names[0] + desc)
+	}
+	return zshQuote(prefix) + "{" + strings.Join(names, ",") + "}" + zshQuote(desc)
+}
+
+// zshMessage makes a placeholder safe between an _arguments spec's colons.
+func zshMessage(s string) string {
+	return strings.NewReplacer(":", `\:`, "'", "", "|", " or ").Replace(s)
+}
+
+func zshQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// Fish is the fish completion script.
+func Fish(app App) string {
+	var b strings.Builder
+	b.WriteString(`# fish completion for wsx
+#   load it now:  wsx completion fish | source
+#   keep it:      wsx completion fish > ~/.config/fish/completions/wsx.fish
+complete -c wsx -f
+complete -c wsx -n __fish_use_subcommand -s h -l help -d 'show help'
+complete -c wsx -n __fish_use_subcommand -s V -l version -d 'print the version'
+`)
+	for _, c := range app.Commands {
+		fmt.Fprintf(&b, "complete -c wsx -n __fish_use_subcommand -a %s -d %s\n", c.Name, fishQuote(c.Usage))
+	}
+	for _, c := range app.Commands {
+		cond := fishQuote("__fish_seen_subcommand_from " + c.Name)
+		for _, f := range withHelp(c.Flags) {
+			fmt.Fprintf(&b, "complete -c wsx -n %s", cond)
+			if f.Short != "" {
+				fmt.Fprintf(&b, " -s %s", f.Short)
+			}
+			if f.Long != "" {
+				fmt.Fprintf(&b, " -l %s", f.Long)
+			}
+			switch {
+			case f.Arg == "":
+			case f.Choices != nil:
+				fmt.Fprintf(&b, " -x -a %s", fishQuote(strings.Join(f.Choices, " ")))
+			case f.File:
+				b.WriteString(" -r -F")
+			default:
+				b.WriteString(" -x")
+			}
+			fmt.Fprintf(&b, " -d %s\n", fishQuote(f.Usage))
+		}
+		if c.Choices != nil {
+			fmt.Fprintf(&b, "complete -c wsx -n %s -x -a %s\n", cond, fishQuote(strings.Join(c.Choices, " ")))
+		}
+	}
+	return b.String()
+}
+
+func fishQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"
+}
+
+// withHelp is a command's flags and the help flag, in a new slice.
+func withHelp(flags []Flag) []Flag { return append(slices.Clip(flags), helpFlag) }
