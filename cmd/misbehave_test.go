@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/wstest"
 )
 
 // Servers that misbehave: each test runs wsx in-process against a raw
-// server (rawserver_test.go) that breaks the protocol in one way, and checks
+// server (wstest.RawServer) that breaks the protocol in one way, and checks
 // the exit status, the stderr line, that nothing sent was lost, and that the
 // run ends within its bound: wsx's own flags bound it, the failsafe waits
 // (waitExit, waitExitWithin) catch a hang.
@@ -71,14 +72,14 @@ func TestMisbehaveNotWebSocket(t *testing.T) {
 		"wsx: error: upgrade failed: malformed HTTP response \"\\x00\\xff\\x16\\x03garbage\"\nwsx: hint: the server did not answer with HTTP; is it a WebSocket server?\n",
 	}} {
 		t.Run(c.name, func(t *testing.T) {
-			srv := startRawServer(t, func(rc *rawConn) {
-				if _, err := rc.readRequest(); err != nil {
+			srv := wstest.StartRawServer(t, func(rc *wstest.RawConn) {
+				if _, err := rc.ReadRequest(); err != nil {
 					return
 				}
 				io.WriteString(rc, c.answer)
-				rc.wait() // the server stays: wsx must not wait for more
+				rc.Wait() // the server stays: wsx must not wait for more
 			})
-			stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "--connect-timeout", "5s", srv.url())
+			stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "--connect-timeout", "5s", srv.URL())
 			code := waitExit(t, done)
 			if code != exit.Upgrade || stderr.String() != c.want || stdout.String() != "" {
 				t.Errorf("exit %d, want 4; stdout %q; stderr:\n%s\nwant:\n%s", code, stdout, stderr, c.want)
@@ -91,14 +92,14 @@ func TestMisbehaveNotWebSocket(t *testing.T) {
 // §4.1: the client must fail the connection): exit 4, and the line must say
 // what was wrong, not "upgrade refused: HTTP 101 Switching Protocols".
 func TestMisbehaveBadAcceptKey(t *testing.T) {
-	srv := startRawServer(t, func(rc *rawConn) {
-		if _, err := rc.readRequest(); err != nil {
+	srv := wstest.StartRawServer(t, func(rc *wstest.RawConn) {
+		if _, err := rc.ReadRequest(); err != nil {
 			return
 		}
 		io.WriteString(rc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSBrZXk=\r\n\r\n")
-		rc.wait()
+		rc.Wait()
 	})
-	stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "--connect-timeout", "5s", srv.url())
+	stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "--connect-timeout", "5s", srv.URL())
 	code := waitExit(t, done)
 	re := regexp.MustCompile(`\Awsx: error: upgrade failed: HTTP 101 Switching Protocols but the Sec-WebSocket-Accept header is wrong or missing\n`)
 	if code != exit.Upgrade || !re.MatchString(stderr.String()) || stdout.String() != "" {
@@ -121,8 +122,8 @@ func TestMisbehaveDropDuringUpgrade(t *testing.T) {
 		{"reset after the status line", "HTTP/1.1 101 Switching Protocols\r\n", true}, // seen as a reset or an EOF, as the kernel has it
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			srv := startRawServer(t, func(rc *rawConn) {
-				if _, err := rc.readRequest(); err != nil {
+			srv := wstest.StartRawServer(t, func(rc *wstest.RawConn) {
+				if _, err := rc.ReadRequest(); err != nil {
 					return
 				}
 				io.WriteString(rc, c.answer)
@@ -131,7 +132,7 @@ func TestMisbehaveDropDuringUpgrade(t *testing.T) {
 				}
 				rc.Close()
 			})
-			stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "--connect-timeout", "5s", srv.url())
+			stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "--connect-timeout", "5s", srv.URL())
 			code := waitExit(t, done)
 			re := regexp.MustCompile(`\Awsx: error: connection to 127\.0\.0\.1:\d+ lost during the upgrade: (unexpected EOF|.*connection reset by peer)\n`)
 			if code != exit.Connect || !re.MatchString(stderr.String()) || stdout.String() != "" {
@@ -147,23 +148,23 @@ func TestMisbehaveDropDuringUpgrade(t *testing.T) {
 // error), and exits 5.
 func TestMisbehaveCloseReasonTooLong(t *testing.T) {
 	reason := strings.Repeat("r", 198)
-	got := make(chan []frame, 1)
-	srv := startRawServer(t, func(rc *rawConn) {
-		if rc.upgrade() != nil {
+	got := make(chan []wstest.RawFrame, 1)
+	srv := wstest.StartRawServer(t, func(rc *wstest.RawConn) {
+		if rc.Upgrade() != nil {
 			return
 		}
-		rc.writeFrame(true, opClose, closePayload(4000, reason)) // one write: the whole frame arrives at once
-		frames, _ := rc.readUntilClose()
+		rc.WriteFrame(true, wstest.OpClose, wstest.CloseBody(4000, reason)) // one write: the whole frame arrives at once
+		frames, _ := rc.ReadUntilClose()
 		got <- frames
 	})
-	stdout, stderr, done := startWsx(&Env{}, "listen", "--timeout", "10s", srv.url())
+	stdout, stderr, done := startWsx(&Env{}, "listen", "--timeout", "10s", srv.URL())
 	code := waitExit(t, done)
 	line := `closed by server: 4000 (private use) "` + reason + `": protocol violation: the close reason is 198 bytes; at most 123 fit`
 	if code != exit.Closed || !hasLine(stderr.String(), line) || stdout.String() != "" {
 		t.Errorf("exit %d, want 5; stdout %q; stderr:\n%s\nwant the line %s", code, stdout, stderr, line)
 	}
-	frames := receive(t, got)
-	if len(frames) != 1 || frames[0].closeCode() != 1002 {
+	frames := wstest.Receive(t, got)
+	if len(frames) != 1 || frames[0].CloseCode() != 1002 {
 		t.Errorf("the server received %v, want one close frame with 1002", frames)
 	}
 }
@@ -178,30 +179,30 @@ func TestMisbehaveDropMidMessage(t *testing.T) {
 		name string
 		cut  []byte // what the server sends before it drops
 	}{
-		{"in a frame", append(frameHeader(true, opText, 1000), strings.Repeat("x", 100)...)},
-		{"between fragments", append(frameHeader(false, opText, 100), strings.Repeat("x", 100)...)},
-		{"in a streamed message", append(frameHeader(true, opText, len(big)), big[:len(big)*3/4]...)}, // over 1 MiB: printed as it arrives
+		{"in a frame", append(wstest.FrameHeader(true, wstest.OpText, 1000), strings.Repeat("x", 100)...)},
+		{"between fragments", append(wstest.FrameHeader(false, wstest.OpText, 100), strings.Repeat("x", 100)...)},
+		{"in a streamed message", append(wstest.FrameHeader(true, wstest.OpText, len(big)), big[:len(big)*3/4]...)}, // over 1 MiB: printed as it arrives
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := make(chan []frame, 1)
-			srv := startRawServer(t, func(rc *rawConn) {
-				if rc.upgrade() != nil {
+			got := make(chan []wstest.RawFrame, 1)
+			srv := wstest.StartRawServer(t, func(rc *wstest.RawConn) {
+				if rc.Upgrade() != nil {
 					return
 				}
-				var frames []frame
+				var frames []wstest.RawFrame
 				for len(frames) < 2 { // a and b, then the server misbehaves
-					f, err := rc.readFrame()
+					f, err := rc.ReadFrame()
 					if err != nil {
 						break
 					}
 					frames = append(frames, f)
 				}
 				got <- frames
-				rc.writeFrame(true, opText, []byte("one"))
+				rc.WriteFrame(true, wstest.OpText, []byte("one"))
 				rc.Write(c.cut)
 				rc.Close()
 			})
-			stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("a\nb\n")}, "connect", "--wait", "10s", srv.url())
+			stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("a\nb\n")}, "connect", "--wait", "10s", srv.URL())
 			code := waitExit(t, done)
 			const line = "connection dropped: 1006 (abnormal closure), no close frame"
 			if code != exit.Closed || !hasLine(stderr.String(), line) {
@@ -210,7 +211,7 @@ func TestMisbehaveDropMidMessage(t *testing.T) {
 			if !strings.HasPrefix(stdout.String(), "one\n") {
 				t.Errorf("stdout %.100q, want it to start with \"one\\n\"", stdout)
 			}
-			if frames := receive(t, got); !sameFrames(frames, []frame{{true, opText, []byte("a")}, {true, opText, []byte("b")}}) {
+			if frames := wstest.Receive(t, got); !wstest.SameFrames(frames, []wstest.RawFrame{{Fin: true, Op: wstest.OpText, Payload: []byte("a")}, {Fin: true, Op: wstest.OpText, Payload: []byte("b")}}) {
 				t.Errorf("the server received %v, want a and b", frames)
 			}
 		})
@@ -220,35 +221,35 @@ func TestMisbehaveDropMidMessage(t *testing.T) {
 // A fragmented message with pings between its fragments arrives whole, each
 // ping is answered with its pong, in order, and the session ends cleanly.
 func TestMisbehaveFragmentsWithPings(t *testing.T) {
-	got := make(chan []frame, 1)
-	srv := startRawServer(t, func(rc *rawConn) {
-		if rc.upgrade() != nil {
+	got := make(chan []wstest.RawFrame, 1)
+	srv := wstest.StartRawServer(t, func(rc *wstest.RawConn) {
+		if rc.Upgrade() != nil {
 			return
 		}
-		var frames []frame
+		var frames []wstest.RawFrame
 		for len(frames) < 2 { // wsx's input first, so all of it is sent before --count ends the run
-			f, err := rc.readFrame()
+			f, err := rc.ReadFrame()
 			if err != nil {
 				got <- frames
 				return
 			}
 			frames = append(frames, f)
 		}
-		rc.writeFrame(false, opText, []byte("hel"))
-		rc.writeFrame(true, opPing, []byte("p1"))
-		rc.writeFrame(false, opContinuation, []byte("lo "))
-		rc.writeFrame(true, opPing, []byte("p2"))
-		rc.writeFrame(true, opPing, []byte("p3"))
-		rc.writeFrame(true, opContinuation, []byte("world"))
-		rest, _ := rc.readUntilClose()
+		rc.WriteFrame(false, wstest.OpText, []byte("hel"))
+		rc.WriteFrame(true, wstest.OpPing, []byte("p1"))
+		rc.WriteFrame(false, wstest.OpCont, []byte("lo "))
+		rc.WriteFrame(true, wstest.OpPing, []byte("p2"))
+		rc.WriteFrame(true, wstest.OpPing, []byte("p3"))
+		rc.WriteFrame(true, wstest.OpCont, []byte("world"))
+		rest, _ := rc.ReadUntilClose()
 		frames = append(frames, rest...)
-		if n := len(frames); n > 0 && frames[n-1].op == opClose {
-			rc.writeFrame(true, opClose, frames[n-1].payload)
+		if n := len(frames); n > 0 && frames[n-1].Op == wstest.OpClose {
+			rc.WriteFrame(true, wstest.OpClose, frames[n-1].Payload)
 		}
 		got <- frames
-		rc.wait()
+		rc.Wait()
 	})
-	stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("a\nb\n")}, "connect", "-v", "--count", "1", "--timeout", "10s", srv.url())
+	stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader("a\nb\n")}, "connect", "-v", "--count", "1", "--timeout", "10s", srv.URL())
 	code := waitExit(t, done)
 	if code != 0 || stdout.String() != "hello world\n" {
 		t.Errorf("exit %d, stdout %q, want 0 and \"hello world\\n\"; stderr:\n%s", code, stdout, stderr)
@@ -259,12 +260,12 @@ func TestMisbehaveFragmentsWithPings(t *testing.T) {
 			t.Errorf("no line %s in stderr:\n%s", line, stderr)
 		}
 	}
-	want := []frame{
-		{true, opText, []byte("a")}, {true, opText, []byte("b")},
-		{true, opPong, []byte("p1")}, {true, opPong, []byte("p2")}, {true, opPong, []byte("p3")},
-		{true, opClose, closePayload(1000, "")},
+	want := []wstest.RawFrame{
+		{Fin: true, Op: wstest.OpText, Payload: []byte("a")}, {Fin: true, Op: wstest.OpText, Payload: []byte("b")},
+		{Fin: true, Op: wstest.OpPong, Payload: []byte("p1")}, {Fin: true, Op: wstest.OpPong, Payload: []byte("p2")}, {Fin: true, Op: wstest.OpPong, Payload: []byte("p3")},
+		{Fin: true, Op: wstest.OpClose, Payload: wstest.CloseBody(1000, "")},
 	}
-	if frames := receive(t, got); !sameFrames(frames, want) {
+	if frames := wstest.Receive(t, got); !wstest.SameFrames(frames, want) {
 		t.Errorf("the server received %v, want %v", frames, want)
 	}
 }
@@ -272,27 +273,27 @@ func TestMisbehaveFragmentsWithPings(t *testing.T) {
 // A message over --max-size: exit 5 with the limit named, and wsx closes
 // with 1009 (message too big); the message before it is printed.
 func TestMisbehaveMaxSizeSends1009(t *testing.T) {
-	got := make(chan []frame, 1)
-	srv := startRawServer(t, func(rc *rawConn) {
-		if rc.upgrade() != nil {
+	got := make(chan []wstest.RawFrame, 1)
+	srv := wstest.StartRawServer(t, func(rc *wstest.RawConn) {
+		if rc.Upgrade() != nil {
 			return
 		}
-		rc.writeFrame(true, opText, []byte("ok"))
-		rc.writeFrame(true, opText, []byte("0123456789abcdef"))
-		frames, _ := rc.readUntilClose()
+		rc.WriteFrame(true, wstest.OpText, []byte("ok"))
+		rc.WriteFrame(true, wstest.OpText, []byte("0123456789abcdef"))
+		frames, _ := rc.ReadUntilClose()
 		got <- frames
 		if len(frames) > 0 {
-			rc.writeFrame(true, opClose, frames[len(frames)-1].payload)
+			rc.WriteFrame(true, wstest.OpClose, frames[len(frames)-1].Payload)
 		}
-		rc.wait()
+		rc.Wait()
 	})
-	stdout, stderr, done := startWsx(&Env{}, "listen", "--max-size", "10", "--timeout", "10s", srv.url())
+	stdout, stderr, done := startWsx(&Env{}, "listen", "--max-size", "10", "--timeout", "10s", srv.URL())
 	code := waitExit(t, done)
 	const line = "wsx: error: a message was larger than --max-size 10 bytes; closed with 1009 (message too big)"
 	if code != exit.Closed || !hasLine(stderr.String(), line) || stdout.String() != "ok\n" {
 		t.Errorf("exit %d, want 5; stdout %q; stderr:\n%s\nwant the line %s", code, stdout, stderr, line)
 	}
-	if frames := receive(t, got); len(frames) != 1 || frames[0].closeCode() != 1009 {
+	if frames := wstest.Receive(t, got); len(frames) != 1 || frames[0].CloseCode() != 1009 {
 		t.Errorf("the server received %v, want one close frame with 1009", frames)
 	}
 }
@@ -318,16 +319,16 @@ func TestMisbehaveFloodBackpressure(t *testing.T) {
 	n := (bound + 8<<20) / msgSize
 	stalled := make(chan int64, 1) // bytes written when a write blocked; -1: none did
 	resume := make(chan struct{})
-	got := make(chan []frame, 1)
-	srv := startRawServer(t, func(rc *rawConn) {
-		if rc.upgrade() != nil {
+	got := make(chan []wstest.RawFrame, 1)
+	srv := wstest.StartRawServer(t, func(rc *wstest.RawConn) {
+		if rc.Upgrade() != nil {
 			return
 		}
 		rc.Conn.(*net.TCPConn).SetWriteBuffer(64 << 10)
 		var written int64
 		blocked := false
 		for i := 0; i < n; i++ {
-			b := append(frameHeader(true, opBinary, msgSize), floodMessage(i, msgSize)...)
+			b := append(wstest.FrameHeader(true, wstest.OpBinary, msgSize), floodMessage(i, msgSize)...)
 			for len(b) > 0 {
 				if !blocked {
 					rc.SetWriteDeadline(time.Now().Add(250 * time.Millisecond))
@@ -341,7 +342,7 @@ func TestMisbehaveFloodBackpressure(t *testing.T) {
 					stalled <- written
 					select {
 					case <-resume:
-					case <-rc.done:
+					case <-rc.Done():
 						return
 					}
 					rc.SetWriteDeadline(time.Time{})
@@ -353,10 +354,10 @@ func TestMisbehaveFloodBackpressure(t *testing.T) {
 		if !blocked {
 			stalled <- -1
 		}
-		rc.writeFrame(true, opClose, closePayload(1000, "flood over"))
-		frames, _ := rc.readUntilClose()
+		rc.WriteFrame(true, wstest.OpClose, wstest.CloseBody(1000, "flood over"))
+		frames, _ := rc.ReadUntilClose()
 		got <- frames
-		rc.wait()
+		rc.Wait()
 	})
 	stdoutR, stdoutW := io.Pipe()
 	t.Cleanup(func() { stdoutR.Close() }) // if the test fails early, wsx's writes fail and it ends
@@ -365,9 +366,9 @@ func TestMisbehaveFloodBackpressure(t *testing.T) {
 	done := make(chan int, 1)
 	go func() { // startWsx would give wsx a buffer: here stdout is the pipe nobody reads yet
 		env.Stderr = stderr
-		done <- Main([]string{"listen", srv.url()}, env)
+		done <- Main([]string{"listen", srv.URL()}, env)
 	}()
-	w := receive(t, stalled)
+	w := wstest.Receive(t, stalled)
 	close(resume)
 	if w < 0 {
 		t.Fatalf("the server wrote all %d MiB while stdout was blocked: wsx buffers instead of pushing back", n*msgSize>>20)
@@ -386,7 +387,7 @@ func TestMisbehaveFloodBackpressure(t *testing.T) {
 	if code != 0 || !hasLine(stderr.String(), line) {
 		t.Errorf("exit %d, want 0; stderr:\n%s\nwant the line %s", code, stderr, line)
 	}
-	if frames := receive(t, got); len(frames) != 1 || frames[0].closeCode() != 1000 {
+	if frames := wstest.Receive(t, got); len(frames) != 1 || frames[0].CloseCode() != 1000 {
 		t.Errorf("the server received %v, want the close echo 1000", frames)
 	}
 }
@@ -438,21 +439,21 @@ func checkFlood(r io.Reader, n, size int) error {
 // the write; it never reads the rest.
 func TestMisbehaveSlowReaderInterrupt(t *testing.T) {
 	reading := make(chan struct{})
-	srv := startRawServer(t, func(rc *rawConn) {
+	srv := wstest.StartRawServer(t, func(rc *wstest.RawConn) {
 		rc.Conn.(*net.TCPConn).SetReadBuffer(64 << 10) // the kernel must not take the whole message in
-		if rc.upgrade() != nil {
+		if rc.Upgrade() != nil {
 			return
 		}
-		if _, err := io.CopyN(io.Discard, rc.br, 1<<20); err != nil {
+		if _, err := io.CopyN(io.Discard, rc, 1<<20); err != nil {
 			return
 		}
 		close(reading)
-		<-rc.done
+		<-rc.Done()
 	})
 	sig := make(chan os.Signal, 1)
 	input := strings.Repeat("x", 16<<20) + "\n"
-	stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader(input), Signals: sig}, "connect", "--close-timeout", "1s", srv.url())
-	receive(t, reading)
+	stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader(input), Signals: sig}, "connect", "--close-timeout", "1s", srv.URL())
+	wstest.Receive(t, reading)
 	sig <- os.Interrupt
 	code := waitExitWithin(t, done, 10*time.Second)
 	if code != exit.Interrupt || stdout.String() != "" {
@@ -467,29 +468,4 @@ func TestMisbehaveSlowReaderInterrupt(t *testing.T) {
 // hasLine reports whether text holds line as a whole line.
 func hasLine(text, line string) bool {
 	return strings.Contains("\n"+text, "\n"+line+"\n")
-}
-
-// receive takes what a raw server's handler reports, with a failsafe.
-func receive[T any](t *testing.T, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatal("the server reported nothing within 10s")
-		var zero T
-		return zero
-	}
-}
-
-func sameFrames(got, want []frame) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for i := range got {
-		if got[i].fin != want[i].fin || got[i].op != want[i].op || !bytes.Equal(got[i].payload, want[i].payload) {
-			return false
-		}
-	}
-	return true
 }
