@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/wstest"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -209,7 +210,7 @@ func runUntilSignal(t *testing.T, args []string) (code int, stdout, stderr strin
 	t.Helper()
 	sig := make(chan os.Signal, 1)
 	sig <- os.Interrupt
-	out, errs := newSyncBuffer(), newSyncBuffer()
+	out, errs := wstest.NewSyncBuffer(), wstest.NewSyncBuffer()
 	env := &Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: errs, Signals: sig}
 	done := make(chan int, 1)
 	go func() {

@@ -20,7 +20,7 @@ func TestPipedLineGoesOutAtOnce(t *testing.T) {
 			if _, err := io.WriteString(feed, line+"\n"); err != nil {
 				t.Fatal(err)
 			}
-			stdout.wait(t, line+"\n")
+			stdout.Wait(t, line+"\n")
 		}
 		feed.Close()
 		if code := waitExit(t, done); code != exit.OK {

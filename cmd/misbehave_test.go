@@ -362,7 +362,7 @@ func TestMisbehaveFloodBackpressure(t *testing.T) {
 	stdoutR, stdoutW := io.Pipe()
 	t.Cleanup(func() { stdoutR.Close() }) // if the test fails early, wsx's writes fail and it ends
 	env := &Env{Stdout: stdoutW}
-	stderr := newSyncBuffer()
+	stderr := wstest.NewSyncBuffer()
 	done := make(chan int, 1)
 	go func() { // startWsx would give wsx a buffer: here stdout is the pipe nobody reads yet
 		env.Stderr = stderr

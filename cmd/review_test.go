@@ -81,7 +81,7 @@ func TestInterruptProbe(t *testing.T) {
 	_, url, _ := startServer(t, serve.Options{})
 	sig := make(chan os.Signal, 1)
 	_, stderr, done := startWsx(&Env{Signals: sig}, "probe", "--repeat", "1000", "--interval", "1m", url)
-	stderr.wait(t, "run 1/1000")
+	stderr.Wait(t, "run 1/1000")
 	sig <- os.Interrupt
 	if code := waitExit(t, done); code != exit.Interrupt {
 		t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr)
@@ -96,7 +96,7 @@ func TestProbeSendsBigFile(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d; stdout:\n%.2000s", r.code, r.stdout)
 	}
-	log.wait(t, "received 1 message, 2097156 bytes")
+	log.Wait(t, "received 1 message, 2097156 bytes")
 }
 
 // A refused proxy is named as the proxy, not as the target.

@@ -30,12 +30,12 @@ func TestSignalClosesCleanly(t *testing.T) {
 		stdin, feed := io.Pipe()
 		sig := make(chan os.Signal, 2)
 		_, stderr, done := startWsx(&Env{Stdin: stdin, Signals: sig}, "connect", url)
-		stderr.wait(t, "connected to")
+		stderr.Wait(t, "connected to")
 		sig <- c.sig
 		if code := waitExit(t, done); code != c.code {
 			t.Fatalf("%v: exit %d, want %d; stderr:\n%s", c.sig, code, c.code, stderr)
 		}
-		log.wait(t, "closed by client: 1000")
+		log.Wait(t, "closed by client: 1000")
 		if !strings.Contains(stderr.String(), "closed by client: 1000 (normal closure); server echoed 1000") {
 			t.Errorf("%v: stderr:\n%s", c.sig, stderr)
 		}
@@ -50,7 +50,7 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	defer feed.Close()
 	sig := make(chan os.Signal, 2)
 	_, stderr, done := startWsx(&Env{Stdin: stdin, Signals: sig}, "connect", "--close-timeout", "1m", url)
-	stderr.wait(t, "connected to")
+	stderr.Wait(t, "connected to")
 	sig <- os.Interrupt
 	sig <- os.Interrupt
 	if code := waitExit(t, done); code != exit.Interrupt {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/wstest"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -132,8 +133,8 @@ func TestSignalWhileSending(t *testing.T) {
 			t.Run(command+"/"+s.name, func(t *testing.T) {
 				srv, url, _ := startServer(t, serve.Options{})
 				sig := make(chan os.Signal, 1)
-				stdout := &watchWriter{syncBuffer: newSyncBuffer(), needle: []byte(`"dir":"in"`), seen: make(chan struct{})}
-				stderr := newSyncBuffer()
+				stdout := &watchWriter{SyncBuffer: wstest.NewSyncBuffer(), needle: []byte(`"dir":"in"`), seen: make(chan struct{})}
+				stderr := wstest.NewSyncBuffer()
 				done := make(chan int, 1)
 				go func() {
 					done <- Main([]string{command, "-f", "jsonl", url}, &Env{Stdin: &endlessInput{width: 4096}, Stdout: stdout, Stderr: stderr, Signals: sig})
@@ -172,7 +173,7 @@ func TestSignalWhileSending(t *testing.T) {
 // watchWriter is stdout that closes seen once a write holds needle (each
 // event is written whole, so a needle is never split between writes).
 type watchWriter struct {
-	*syncBuffer
+	*wstest.SyncBuffer
 	needle []byte
 	once   sync.Once
 	seen   chan struct{}
@@ -182,7 +183,7 @@ func (w *watchWriter) Write(p []byte) (int, error) {
 	if bytes.Contains(p, w.needle) {
 		w.once.Do(func() { close(w.seen) })
 	}
-	return w.syncBuffer.Write(p)
+	return w.SyncBuffer.Write(p)
 }
 
 // A signal while wsx is receiving a flood: it closes with 1000, keeps
@@ -194,7 +195,7 @@ func TestSignalWhileReceiving(t *testing.T) {
 			url, closes := startFloodServer(t)
 			sig := make(chan os.Signal, 1)
 			stdout, stderr, done := startWsx(&Env{Signals: sig}, "listen", url)
-			stdout.wait(t, "\n")
+			stdout.Wait(t, "\n")
 			sig <- s.sig
 			if code := waitExit(t, done); code != s.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, s.code, stderr)
@@ -222,7 +223,7 @@ func TestSignalDuringClose(t *testing.T) {
 			_, url, log := startServer(t, serve.Options{NoCloseEcho: true})
 			sig := make(chan os.Signal, 1)
 			stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader(""), Signals: sig}, "connect", "--close-timeout", "1m", url)
-			log.wait(t, "closed by client: 1000") // the close frame arrived: wsx waits for the echo
+			log.Wait(t, "closed by client: 1000") // the close frame arrived: wsx waits for the echo
 			sig <- s.sig
 			code := waitExit(t, done)
 			if stdout.String() != "" || strings.Contains(stderr.String(), "wsx: error") {
@@ -243,7 +244,7 @@ func TestSignalDuringClose(t *testing.T) {
 // exits 143 (listen_end.txtar does Ctrl-C the same way, through sh).
 func TestSIGTERMProcess(t *testing.T) {
 	_, url, log := startServer(t, serve.Options{Mode: serve.Sink})
-	stderr := newSyncBuffer()
+	stderr := wstest.NewSyncBuffer()
 	cmd := exec.Command("wsx", "listen", url)
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -252,12 +253,12 @@ func TestSIGTERMProcess(t *testing.T) {
 	defer cmd.Process.Kill() // when the test fails before the signal
 	done := make(chan int, 1)
 	go func() { cmd.Wait(); done <- cmd.ProcessState.ExitCode() }()
-	stderr.wait(t, "connected to")
+	stderr.Wait(t, "connected to")
 	cmd.Process.Signal(syscall.SIGTERM)
 	if code := waitExit(t, done); code != 143 {
 		t.Fatalf("exit %d, want 143; stderr:\n%s", code, stderr)
 	}
-	log.wait(t, "conn 1: closed by client: 1000; received 0 messages")
+	log.Wait(t, "conn 1: closed by client: 1000; received 0 messages")
 	if !cleanCloseLine.MatchString(stderr.String()) {
 		t.Errorf("stderr:\n%s", stderr)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/wstest"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -298,11 +299,11 @@ func TestStdoutClosedEarly(t *testing.T) {
 		{"send", &endlessInput{width: 1024}, []string{"send", echo}},
 	} {
 		out := &headStdout{}
-		env := &Env{Stdout: out, Stderr: newSyncBuffer(), Stdin: strings.NewReader("")}
+		env := &Env{Stdout: out, Stderr: wstest.NewSyncBuffer(), Stdin: strings.NewReader("")}
 		if c.stdin != nil {
 			env.Stdin = c.stdin
 		}
-		stderr := env.Stderr.(*syncBuffer)
+		stderr := env.Stderr.(*wstest.SyncBuffer)
 		done := make(chan int, 1)
 		go func() { done <- Main(c.args, env) }()
 		if code := waitExit(t, done); code != 0 {
