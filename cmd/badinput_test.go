@@ -1,3 +1,5 @@
+// Every bad flag, URL and value, for every command that takes it: exit 2, one error line, no connection.
+
 package cmd
 
 import (

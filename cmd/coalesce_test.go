@@ -1,3 +1,5 @@
+// Gathering frames never holds back a piped line while no more input waits.
+
 package cmd
 
 import (

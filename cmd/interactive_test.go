@@ -1,3 +1,5 @@
+// The interactive connect session at a terminal: messages, slash commands, /quit and Ctrl-C.
+
 package cmd
 
 import (

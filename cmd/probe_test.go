@@ -1,3 +1,5 @@
+// wsx probe: its JSON and JUnit reports, --repeat, --timeout, --send @FILE, and a server that never answers.
+
 package cmd
 
 import (

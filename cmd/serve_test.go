@@ -1,3 +1,5 @@
+// wsx serve: its URL, per-connection log, stdin relayed to clients, Ctrl-C, and its usage errors.
+
 package cmd
 
 import (

@@ -1,3 +1,5 @@
+// wsx serve --tls: --cert-out written before the URL, verified with --cacert, and an unwritable --cert-out.
+
 package cmd
 
 import (
