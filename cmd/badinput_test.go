@@ -1,3 +1,5 @@
+// Every bad flag, URL and value, for every command that takes it: exit 2, one error line, no connection.
+
 package cmd
 
 import (
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/wstest"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -209,7 +212,7 @@ func runUntilSignal(t *testing.T, args []string) (code int, stdout, stderr strin
 	t.Helper()
 	sig := make(chan os.Signal, 1)
 	sig <- os.Interrupt
-	out, errs := newSyncBuffer(), newSyncBuffer()
+	out, errs := wstest.NewSyncBuffer(), wstest.NewSyncBuffer()
 	env := &Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: errs, Signals: sig}
 	done := make(chan int, 1)
 	go func() {

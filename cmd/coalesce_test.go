@@ -1,3 +1,5 @@
+// Gathering frames never holds back a piped line while no more input waits.
+
 package cmd
 
 import (
@@ -20,7 +22,7 @@ func TestPipedLineGoesOutAtOnce(t *testing.T) {
 			if _, err := io.WriteString(feed, line+"\n"); err != nil {
 				t.Fatal(err)
 			}
-			stdout.wait(t, line+"\n")
+			stdout.Wait(t, line+"\n")
 		}
 		feed.Close()
 		if code := waitExit(t, done); code != exit.OK {

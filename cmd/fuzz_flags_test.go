@@ -1,3 +1,5 @@
+// Fuzz targets for the parsers of flag values: close codes and code lists, sizes, durations, split flags.
+
 package cmd
 
 import (

@@ -1,3 +1,5 @@
+// The interactive connect session at a terminal: messages, slash commands, /quit and Ctrl-C.
+
 package cmd
 
 import (
@@ -10,6 +12,7 @@ import (
 	"github.com/wsx-cli/wsx/internal/dial"
 	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/internal/session"
+	"github.com/wsx-cli/wsx/internal/wstest"
 	"github.com/wsx-cli/wsx/send"
 	"github.com/wsx-cli/wsx/serve"
 	"golang.org/x/term"
@@ -19,7 +22,7 @@ import (
 // term.Terminal over pipes, as a user at a terminal would drive it.
 type terminal struct {
 	keys   io.WriteCloser
-	screen *syncBuffer
+	screen *wstest.SyncBuffer
 	done   chan error
 }
 
@@ -30,7 +33,7 @@ func startTerminal(t *testing.T, url string) *terminal {
 		t.Fatal(err)
 	}
 	in, keys := io.Pipe()
-	screen := newSyncBuffer()
+	screen := wstest.NewSyncBuffer()
 	kw := send.NewKeyWatcher(in)
 	tm := term.NewTerminal(struct {
 		io.Reader
@@ -62,46 +65,46 @@ func (tm *terminal) exit(t *testing.T) error {
 func TestInteractiveSession(t *testing.T) {
 	_, url, log := startServer(t, serve.Options{Greet: []serve.Message{{Data: []byte(`{"hello":"you"}`)}}})
 	tm := startTerminal(t, url)
-	tm.screen.wait(t, `< { "hello": "you" }`)
+	tm.screen.Wait(t, `< { "hello": "you" }`)
 	tm.typeLine("ping me")
-	tm.screen.wait(t, "< ping me")
+	tm.screen.Wait(t, "< ping me")
 	tm.typeLine("//slash") // "//" sends a line that starts with "/"
-	tm.screen.wait(t, "< /slash")
+	tm.screen.Wait(t, "< /slash")
 	tm.typeLine("/nope")
-	tm.screen.wait(t, "wsx: warning: /nope: unknown command")
+	tm.screen.Wait(t, "wsx: warning: /nope: unknown command")
 	tm.typeLine("/ping abc")
-	tm.screen.wait(t, `< pong "abc" (rtt `)
+	tm.screen.Wait(t, `< pong "abc" (rtt `)
 	tm.typeLine("/close 4000 all done")
 	if err := tm.exit(t); err != nil {
 		t.Fatalf("session: %v; screen:\n%s", err, tm.screen)
 	}
-	log.wait(t, `closed by client: 4000 "all done"; received 2 messages`)
-	tm.screen.wait(t, `closed by client: 4000 (private use) "all done"; server echoed 4000`)
+	log.Wait(t, `closed by client: 4000 "all done"; received 2 messages`)
+	tm.screen.Wait(t, `closed by client: 4000 (private use) "all done"; server echoed 4000`)
 }
 
 func TestInteractiveQuitAndCtrlC(t *testing.T) {
 	_, url, log := startServer(t, serve.Options{})
 	tm := startTerminal(t, url)
-	tm.screen.wait(t, "connected to")
+	tm.screen.Wait(t, "connected to")
 	tm.typeLine("/quit")
 	if err := tm.exit(t); err != nil {
 		t.Fatalf("/quit: %v", err)
 	}
-	log.wait(t, "closed by client: 1000")
+	log.Wait(t, "closed by client: 1000")
 
 	tm = startTerminal(t, url)
-	tm.screen.wait(t, "connected to")
+	tm.screen.Wait(t, "connected to")
 	tm.keys.Write([]byte{3}) // Ctrl-C in raw mode is a byte, not a signal
 	if code := exit.Status(tm.exit(t)); code != exit.Interrupt {
 		t.Fatalf("Ctrl-C: exit %d, want 130", code)
 	}
-	log.wait(t, "conn 2: closed by client: 1000")
+	log.Wait(t, "conn 2: closed by client: 1000")
 
 	tm = startTerminal(t, url)
-	tm.screen.wait(t, "connected to")
+	tm.screen.Wait(t, "connected to")
 	tm.keys.Write([]byte{4}) // Ctrl-D on an empty line ends the input
 	if err := tm.exit(t); err != nil {
 		t.Fatalf("Ctrl-D: %v", err)
 	}
-	log.wait(t, "conn 3: closed by client: 1000")
+	log.Wait(t, "conn 3: closed by client: 1000")
 }

@@ -1,3 +1,5 @@
+// wsx probe: its JSON and JUnit reports, --repeat, --timeout, --send @FILE, and a server that never answers.
+
 package cmd
 
 import (
@@ -559,4 +561,15 @@ func silentServer(t *testing.T) string {
 		}
 	})
 	return ln.Addr().String()
+}
+
+// probe --send @FILE streams a file over 1 MiB like send does.
+func TestProbeSendsBigFile(t *testing.T) {
+	_, url, log := startServer(t, serve.Options{})
+	file := writeFile(t, "big.txt", []byte(strings.Repeat("x", 2<<20)+"MARK"))
+	r := runWsx(&Env{}, "probe", "--send", "@"+file, "--expect", "MARK", "--timeout", "10s", url)
+	if r.code != 0 {
+		t.Fatalf("exit %d; stdout:\n%.2000s", r.code, r.stdout)
+	}
+	log.Wait(t, "received 1 message, 2097156 bytes")
 }

@@ -1,3 +1,5 @@
+// The testscript suite (testdata/script/*.txtar), its in-process servers, and the goroutine-leak check.
+
 package cmd
 
 import (

@@ -1,3 +1,5 @@
+// wsx serve: its URL, per-connection log, stdin relayed to clients, Ctrl-C, and its usage errors.
+
 package cmd
 
 import (
@@ -16,20 +18,20 @@ func TestServeCommand(t *testing.T) {
 	defer feed.Close()
 	sig := make(chan os.Signal, 1)
 	stdout, stderr, done := startWsx(&Env{Stdin: stdin, Signals: sig}, "serve", "127.0.0.1:0", "--send", "welcome")
-	stdout.wait(t, "\n")
+	stdout.Wait(t, "\n")
 	url := strings.TrimSpace(stdout.String())
 	if !strings.HasPrefix(url, "ws://127.0.0.1:") {
 		t.Fatalf("stdout %q, want the URL", url)
 	}
-	stderr.wait(t, "serving echo on "+url)
+	stderr.Wait(t, "serving echo on "+url)
 
 	clientIn, clientFeed := io.Pipe()
 	defer clientFeed.Close()
 	cout, cerr, cdone := startWsx(&Env{Stdin: clientIn}, "connect", "--count", "3", url)
-	cout.wait(t, "welcome\n")
+	cout.Wait(t, "welcome\n")
 	io.WriteString(clientFeed, "echo me\n")
-	cout.wait(t, "echo me\n")
-	stderr.wait(t, "conn 1: open from 127.0.0.1:")
+	cout.Wait(t, "echo me\n")
+	stderr.Wait(t, "conn 1: open from 127.0.0.1:")
 	io.WriteString(feed, "to everyone\n") // serve's stdin goes to every client
 	if code := waitExit(t, cdone); code != 0 {
 		t.Fatalf("client exit %d; stderr:\n%s", code, cerr)
@@ -37,7 +39,7 @@ func TestServeCommand(t *testing.T) {
 	if got := cout.String(); got != "welcome\necho me\nto everyone\n" {
 		t.Errorf("client stdout %q", got)
 	}
-	stderr.wait(t, "conn 1: closed by client: 1000; received 1 message, 7 bytes, in order")
+	stderr.Wait(t, "conn 1: closed by client: 1000; received 1 message, 7 bytes, in order")
 
 	sig <- os.Interrupt
 	if code := waitExit(t, done); code != exit.Interrupt {

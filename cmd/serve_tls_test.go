@@ -1,3 +1,5 @@
+// wsx serve --tls: --cert-out written before the URL, verified with --cacert, and an unwritable --cert-out.
+
 package cmd
 
 import (
@@ -19,12 +21,12 @@ func TestServeTLS(t *testing.T) {
 	sig := make(chan os.Signal, 1)
 	stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader(""), Signals: sig},
 		"serve", "127.0.0.1:0", "--tls", "--cert-out", certFile)
-	stdout.wait(t, "\n")
+	stdout.Wait(t, "\n")
 	url := strings.TrimSpace(stdout.String())
 	if !strings.HasPrefix(url, "wss://127.0.0.1:") {
 		t.Fatalf("stdout %q, want the wss:// URL", url)
 	}
-	stderr.wait(t, "serving echo on "+url)
+	stderr.Wait(t, "serving echo on "+url)
 	if want := "certificate written to " + certFile + "\nserving echo on " + url; !strings.HasPrefix(stderr.String(), want) {
 		t.Errorf("stderr:\n%s\nwant it to start with:\n%s", stderr, want)
 	}
@@ -48,7 +50,7 @@ func TestServeTLS(t *testing.T) {
 	if r.code != 0 || r.stdout.String() != "over wss\n" {
 		t.Fatalf("connect --cacert: exit %d, stdout %q; stderr:\n%s", r.code, r.stdout, r.stderr)
 	}
-	stderr.wait(t, "conn 1: closed by client: 1000; received 1 message, 8 bytes, in order")
+	stderr.Wait(t, "conn 1: closed by client: 1000; received 1 message, 8 bytes, in order")
 
 	sig <- os.Interrupt
 	if code := waitExit(t, done); code != exit.Interrupt {

@@ -1,3 +1,5 @@
+// SIGINT (exit 130) and SIGTERM (exit 143) in every phase: connecting, the handshake, sending, receiving, closing, a probe.
+
 package cmd
 
 import (
@@ -15,14 +17,15 @@ import (
 	"time"
 
 	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/wstest"
 	"github.com/wsx-cli/wsx/serve"
 )
 
 // SIGINT (exit 130) and SIGTERM (exit 143) in each phase of a session:
 // during the handshake, while sending, while receiving, and while waiting
-// for the server's close echo. session_test.go has Ctrl-C and SIGTERM on an
-// idle session and a second Ctrl-C during the close; review_test.go Ctrl-C
-// during a ws:// handshake (connect) and during a probe.
+// for the server's close echo. Then Ctrl-C and SIGTERM on an idle session,
+// Ctrl-C while connecting, in a write the server never reads, a second
+// Ctrl-C during the close, and Ctrl-C during a probe.
 
 var stopSignals = []struct {
 	name string
@@ -132,8 +135,8 @@ func TestSignalWhileSending(t *testing.T) {
 			t.Run(command+"/"+s.name, func(t *testing.T) {
 				srv, url, _ := startServer(t, serve.Options{})
 				sig := make(chan os.Signal, 1)
-				stdout := &watchWriter{syncBuffer: newSyncBuffer(), needle: []byte(`"dir":"in"`), seen: make(chan struct{})}
-				stderr := newSyncBuffer()
+				stdout := &watchWriter{SyncBuffer: wstest.NewSyncBuffer(), needle: []byte(`"dir":"in"`), seen: make(chan struct{})}
+				stderr := wstest.NewSyncBuffer()
 				done := make(chan int, 1)
 				go func() {
 					done <- Main([]string{command, "-f", "jsonl", url}, &Env{Stdin: &endlessInput{width: 4096}, Stdout: stdout, Stderr: stderr, Signals: sig})
@@ -172,7 +175,7 @@ func TestSignalWhileSending(t *testing.T) {
 // watchWriter is stdout that closes seen once a write holds needle (each
 // event is written whole, so a needle is never split between writes).
 type watchWriter struct {
-	*syncBuffer
+	*wstest.SyncBuffer
 	needle []byte
 	once   sync.Once
 	seen   chan struct{}
@@ -182,7 +185,7 @@ func (w *watchWriter) Write(p []byte) (int, error) {
 	if bytes.Contains(p, w.needle) {
 		w.once.Do(func() { close(w.seen) })
 	}
-	return w.syncBuffer.Write(p)
+	return w.SyncBuffer.Write(p)
 }
 
 // A signal while wsx is receiving a flood: it closes with 1000, keeps
@@ -194,7 +197,7 @@ func TestSignalWhileReceiving(t *testing.T) {
 			url, closes := startFloodServer(t)
 			sig := make(chan os.Signal, 1)
 			stdout, stderr, done := startWsx(&Env{Signals: sig}, "listen", url)
-			stdout.wait(t, "\n")
+			stdout.Wait(t, "\n")
 			sig <- s.sig
 			if code := waitExit(t, done); code != s.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, s.code, stderr)
@@ -222,7 +225,7 @@ func TestSignalDuringClose(t *testing.T) {
 			_, url, log := startServer(t, serve.Options{NoCloseEcho: true})
 			sig := make(chan os.Signal, 1)
 			stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader(""), Signals: sig}, "connect", "--close-timeout", "1m", url)
-			log.wait(t, "closed by client: 1000") // the close frame arrived: wsx waits for the echo
+			log.Wait(t, "closed by client: 1000") // the close frame arrived: wsx waits for the echo
 			sig <- s.sig
 			code := waitExit(t, done)
 			if stdout.String() != "" || strings.Contains(stderr.String(), "wsx: error") {
@@ -243,7 +246,7 @@ func TestSignalDuringClose(t *testing.T) {
 // exits 143 (listen_end.txtar does Ctrl-C the same way, through sh).
 func TestSIGTERMProcess(t *testing.T) {
 	_, url, log := startServer(t, serve.Options{Mode: serve.Sink})
-	stderr := newSyncBuffer()
+	stderr := wstest.NewSyncBuffer()
 	cmd := exec.Command("wsx", "listen", url)
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -252,13 +255,127 @@ func TestSIGTERMProcess(t *testing.T) {
 	defer cmd.Process.Kill() // when the test fails before the signal
 	done := make(chan int, 1)
 	go func() { cmd.Wait(); done <- cmd.ProcessState.ExitCode() }()
-	stderr.wait(t, "connected to")
+	stderr.Wait(t, "connected to")
 	cmd.Process.Signal(syscall.SIGTERM)
 	if code := waitExit(t, done); code != 143 {
 		t.Fatalf("exit %d, want 143; stderr:\n%s", code, stderr)
 	}
-	log.wait(t, "conn 1: closed by client: 1000; received 0 messages")
+	log.Wait(t, "conn 1: closed by client: 1000; received 0 messages")
 	if !cleanCloseLine.MatchString(stderr.String()) {
 		t.Errorf("stderr:\n%s", stderr)
+	}
+}
+
+// Ctrl-C closes with 1000 and exits 130, SIGTERM the same with 143; the
+// server sees the close.
+func TestSignalClosesCleanly(t *testing.T) {
+	for _, c := range []struct {
+		sig  os.Signal
+		code int
+	}{{os.Interrupt, exit.Interrupt}, {syscall.SIGTERM, 143}} {
+		_, url, log := startServer(t, serve.Options{})
+		stdin, feed := io.Pipe()
+		sig := make(chan os.Signal, 2)
+		_, stderr, done := startWsx(&Env{Stdin: stdin, Signals: sig}, "connect", url)
+		stderr.Wait(t, "connected to")
+		sig <- c.sig
+		if code := waitExit(t, done); code != c.code {
+			t.Fatalf("%v: exit %d, want %d; stderr:\n%s", c.sig, code, c.code, stderr)
+		}
+		log.Wait(t, "closed by client: 1000")
+		if !strings.Contains(stderr.String(), "closed by client: 1000 (normal closure); server echoed 1000") {
+			t.Errorf("%v: stderr:\n%s", c.sig, stderr)
+		}
+		feed.Close()
+	}
+}
+
+// Ctrl-C while connecting ends wsx at once, exit 130, instead of waiting for
+// --connect-timeout.
+func TestInterruptWhileConnecting(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan struct{})
+	go func() { // accept, and never answer the upgrade
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		close(accepted)
+		io.Copy(io.Discard, c) // until wsx hangs up
+	}()
+	sig := make(chan os.Signal, 1)
+	_, stderr, done := startWsx(&Env{Signals: sig}, "connect", "--connect-timeout", "1m", "ws://"+ln.Addr().String()+"/")
+	<-accepted // wsx now waits for the upgrade answer
+	sig <- os.Interrupt
+	if code := waitExit(t, done); code != exit.Interrupt {
+		t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr)
+	}
+}
+
+// A server that reads nothing after the upgrade: wsx blocks in write(2) in
+// the middle of a 16 MiB message (more than Linux's 4 MiB send buffer).
+// Ctrl-C still ends the run, exit 130: the
+// message cannot be finished, so after --close-timeout wsx gives it up and
+// closes the connection, and the close line says that it was not sent
+// (stdin was read, so this is a loss, as when the server closes). The server
+// signals once it has read the first MiB, so wsx is certain to be inside
+// the write; it never reads the rest.
+func TestMisbehaveSlowReaderInterrupt(t *testing.T) {
+	reading := make(chan struct{})
+	srv := wstest.StartRawServer(t, func(rc *wstest.RawConn) {
+		rc.Conn.(*net.TCPConn).SetReadBuffer(64 << 10) // the kernel must not take the whole message in
+		if rc.Upgrade() != nil {
+			return
+		}
+		if _, err := io.CopyN(io.Discard, rc, 1<<20); err != nil {
+			return
+		}
+		close(reading)
+		<-rc.Done()
+	})
+	sig := make(chan os.Signal, 1)
+	input := strings.Repeat("x", 16<<20) + "\n"
+	stdout, stderr, done := startWsx(&Env{Stdin: strings.NewReader(input), Signals: sig}, "connect", "--close-timeout", "1s", srv.URL())
+	wstest.Receive(t, reading)
+	sig <- os.Interrupt
+	code := waitExitWithin(t, done, 10*time.Second)
+	if code != exit.Interrupt || stdout.String() != "" {
+		t.Fatalf("exit %d, want 130; stdout %q; stderr:\n%s", code, stdout, stderr)
+	}
+	const line = "closed by client: 1000 (normal closure); no close echo from server; 1 message not sent"
+	if !hasLine(stderr.String(), line) {
+		t.Errorf("stderr:\n%s\nwant the line %s", stderr, line)
+	}
+}
+
+// A second Ctrl-C while waiting for the close echo exits at once.
+func TestSecondInterruptExitsAtOnce(t *testing.T) {
+	_, url, _ := startServer(t, serve.Options{NoCloseEcho: true})
+	stdin, feed := io.Pipe()
+	defer feed.Close()
+	sig := make(chan os.Signal, 2)
+	_, stderr, done := startWsx(&Env{Stdin: stdin, Signals: sig}, "connect", "--close-timeout", "1m", url)
+	stderr.Wait(t, "connected to")
+	sig <- os.Interrupt
+	sig <- os.Interrupt
+	if code := waitExit(t, done); code != exit.Interrupt {
+		t.Fatalf("exit %d, want 130", code)
+	}
+}
+
+// Ctrl-C stops a probe too.
+func TestInterruptProbe(t *testing.T) {
+	_, url, _ := startServer(t, serve.Options{})
+	sig := make(chan os.Signal, 1)
+	_, stderr, done := startWsx(&Env{Signals: sig}, "probe", "--repeat", "1000", "--interval", "1m", url)
+	stderr.Wait(t, "run 1/1000")
+	sig <- os.Interrupt
+	if code := waitExit(t, done); code != exit.Interrupt {
+		t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr)
 	}
 }

@@ -1,3 +1,5 @@
+// TLS as a client: verification, --cacert, -k, and client certificates.
+
 package cmd
 
 import (

@@ -1,3 +1,5 @@
+// The version string for a release, go install, a checkout, uncommitted changes, and no build info.
+
 package cmd
 
 import (

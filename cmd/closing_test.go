@@ -1,3 +1,5 @@
+// wsx's own close: how long it waits for the server's echo, and the warning when none comes.
+
 package cmd
 
 import (
@@ -10,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/serve"
 )
 
 // slowCloser is a server that, when the client closes, goes on sending
@@ -70,5 +73,22 @@ func TestCloseWaitBounded(t *testing.T) {
 	}
 	if got := r.stderr.String(); got != "closed by client: 1000 (normal closure); no close echo from server\n" {
 		t.Errorf("stderr %q", got)
+	}
+}
+
+// A server that never answers our close: a warning after --close-timeout.
+func TestMissingCloseEcho(t *testing.T) {
+	_, url, _ := startServer(t, serve.Options{NoCloseEcho: true})
+	r := runWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "--close-timeout", "100ms", url)
+	if r.code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr.String(), "closed by client: 1000 (normal closure); no close echo from server") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	// It is a warning: -q does not hide it.
+	r = runWsx(&Env{Stdin: strings.NewReader("hi\n")}, "connect", "-q", "--close-timeout", "100ms", url)
+	if r.code != 0 || r.stderr.String() != "closed by client: 1000 (normal closure); no close echo from server\n" {
+		t.Errorf("-q: exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 }
