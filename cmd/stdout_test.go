@@ -49,7 +49,7 @@ func (h *headStdout) String() string {
 
 // stdout closed early (`wsx listen URL | head -1`): wsx stops, closes the
 // socket with a close frame (1000) and exits 0 without an error line. This
-// is what cmd/finish.go means by "a normal end". In-process, stdout returns
+// is what internal/session/finish.go means by "a normal end". In-process, stdout returns
 // EPIPE as a pipe with no reader does.
 func TestStdoutClosedEarly(t *testing.T) {
 	flood, closes := startFloodServer(t)
