@@ -168,15 +168,19 @@ func (p *Printer) appendBody(b []byte, binary bool, data []byte) []byte {
 		return p.appendBinary(b, data)
 	case p.mode == Raw:
 		return append(append(b, data...), '\n')
-	case p.mode == Pretty && !p.outColor:
-		return appendPrettyBody(b, data)
 	}
+	// Validate first: pretty.Pretty and pretty.Ugly do not, and mangle what
+	// is not JSON (or recurse without end on what nests too deep).
 	json, spaced := scanJSON(data)
 	switch {
 	case !json:
 		return appendLine(b, data)
 	case p.mode == Pretty:
-		return append(b, pretty.Color(pretty.Pretty(data), nil)...)
+		out := pretty.Pretty(data) // ends in a newline
+		if p.outColor {
+			out = pretty.Color(out, nil)
+		}
+		return append(b, out...)
 	case p.outColor:
 		b = append(b, pretty.Color(pretty.Ugly(data), nil)...)
 		return append(b, '\n')
