@@ -1,9 +1,29 @@
 package format
 
+// MaxJSONDepth is how deep arrays and objects may nest in a text that
+// ValidJSON accepts: 10000, as in encoding/json. A deeper value would
+// exhaust the stack of recursive code that reads it (gjson's validator and
+// paths, pretty.Pretty), so wsx treats it as not JSON at all.
+const MaxJSONDepth = 10000
+
+// ValidJSON reports whether data is exactly one JSON value, with optional
+// space around it, nested at most MaxJSONDepth deep. It is wsx's one JSON
+// check: the printer's (JSON is laid out, other text printed as is),
+// --filter's and --select's (a message that is not JSON never matches and
+// selects nothing) and send --json's (it is refused).
+//
+// It never recurses, so its stack use is fixed whatever the input: a
+// message of 60 MiB of "[" is answered false after the first MaxJSONDepth
+// bytes, and is then treated as text that is not JSON, never handed to
+// gjson or pretty. The grammar is in scanJSON's comment.
+func ValidJSON(data []byte) bool {
+	ok, _ := scanJSON(data)
+	return ok
+}
+
 // scanJSON reports whether data is one JSON value, by the rules of
-// gjson.ValidBytes, nested at most maxDepth deep (deeper input is printed as
-// text: the pretty-printer recurses), and whether it has space between its
-// tokens (which compact output drops). It is one pass without recursion,
+// gjson.ValidBytes, nested at most MaxJSONDepth deep, and whether it has
+// space between its tokens (which compact output drops). It is one pass without recursion,
 // where gjson's validator and a depth check took two; TestScanJSONMatches
 // and FuzzScanJSON hold it to them.
 //
@@ -27,7 +47,7 @@ value: // a value must come
 	}
 	switch data[i] {
 	case '{', '[':
-		if depth == maxDepth {
+		if depth == MaxJSONDepth {
 			return false, spaced
 		}
 		object = data[i] == '{'
