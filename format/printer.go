@@ -170,7 +170,8 @@ func (p *Printer) appendBody(b []byte, binary bool, data []byte) []byte {
 		return append(append(b, data...), '\n')
 	}
 	// Validate first: pretty.Pretty and pretty.Ugly do not, and mangle what
-	// is not JSON (or recurse without end on what nests too deep).
+	// is not JSON; pretty.Pretty also recurses once per level of nesting,
+	// which scanJSON bounds by MaxJSONDepth.
 	json, spaced := scanJSON(data)
 	switch {
 	case !json:
