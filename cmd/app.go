@@ -158,7 +158,7 @@ func newPrinter(c *cli.Context, env *Env, prompt string) (*format.Printer, error
 		Mode:       mode,
 		BinaryAs:   bin,
 		Color:      color,
-		NoColorEnv: env.Getenv("NO_COLOR") != "",
+		Getenv:     env.Getenv,
 		StdoutTTY:  env.StdoutTTY,
 		StderrTTY:  env.StderrTTY,
 		Timestamps: c.Bool("timestamps"),

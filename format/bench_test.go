@@ -90,7 +90,7 @@ func BenchmarkBinary(b *testing.B) {
 // TestBenchInputs keeps the benchmark inputs what their names say.
 func TestBenchInputs(t *testing.T) {
 	t.Parallel()
-	if !isJSON(benchShort) || !isJSON(benchDoc) || isJSON(benchText) {
+	if !ValidJSON(benchShort) || !ValidJSON(benchDoc) || ValidJSON(benchText) {
 		t.Fatal("benchShort and benchDoc must be JSON, benchText must not")
 	}
 	if n := len(benchDoc); n < 8<<10 || n > 16<<10 {

@@ -49,15 +49,15 @@ func (p *Printer) Closed(c Close, abnormal bool) {
 
 // closeLine builds the stderr line for Closed.
 func (p *Printer) closeLine(c Close, abnormal bool) string {
-	head, style := "closed by "+c.By+":", styleGood
+	head, paintCode := "closed by "+c.By+":", p.paint.Good
 	if c.By == "" {
 		head = "connection dropped:"
 	}
 	if abnormal || c.Violation != "" || c.By == "" {
-		style = styleBad
+		paintCode = p.paint.Bad
 	}
 	var s strings.Builder
-	s.WriteString(p.paint(head, styleBold) + " " + p.paint(c.code().String(), style))
+	s.WriteString(p.paint.Bold(head) + " " + paintCode(c.code().String()))
 	s.WriteString(reasonText(c.Reason))
 	if c.By == "" {
 		s.WriteString(", no close frame")

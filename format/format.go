@@ -64,7 +64,7 @@ func (b BinaryAs) String() string { return nameOf(binaryNames, int(b), "BinaryAs
 // ColorMode is the --color choice.
 type ColorMode int
 
-// Colour choices; each stream decides on its own (see New).
+// Colour choices; each stream decides on its own (see ColorEnabled).
 const (
 	ColorAuto ColorMode = iota
 	ColorAlways
@@ -88,7 +88,7 @@ type Options struct {
 	Mode       Mode
 	BinaryAs   BinaryAs
 	Color      ColorMode
-	NoColorEnv bool // NO_COLOR is set and non-empty
+	Getenv     func(string) string // the environment ColorEnabled reads; nil: none
 	StdoutTTY  bool
 	StderrTTY  bool
 	Timestamps bool   // prefix each printed message (non-jsonl modes) with the clock time, "15:04:05.000 "

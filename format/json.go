@@ -8,18 +8,6 @@ import (
 	"github.com/tidwall/pretty"
 )
 
-// maxDepth bounds the nesting of a message treated as JSON, as
-// encoding/json does: deeper input would exhaust the stack of the recursive
-// validator and pretty-printer, so it is printed as plain text instead.
-const maxDepth = 10000
-
-// isJSON reports whether data is one valid JSON value that is safe to
-// re-indent (nesting at most maxDepth).
-func isJSON(data []byte) bool {
-	ok, _ := scanJSON(data)
-	return ok
-}
-
 // appendUgly adds data, valid JSON, without the spaces between its tokens
 // (pretty.Ugly), on one line. spaced, from scanJSON, says whether it has
 // any: most messages have none, and are copied.

@@ -90,7 +90,7 @@ func TestMessageOutIgnoredOutsideJSONL(t *testing.T) {
 
 func TestMessageDeepNestingIsText(t *testing.T) {
 	t.Parallel()
-	deep := strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1)
+	deep := strings.Repeat("[", MaxJSONDepth+1) + strings.Repeat("]", MaxJSONDepth+1)
 	for _, mode := range []Mode{Pretty, Compact} {
 		p, out, _ := newTest(Options{Mode: mode})
 		must(t, p.Message(In, false, []byte(deep)))
@@ -98,11 +98,11 @@ func TestMessageDeepNestingIsText(t *testing.T) {
 			t.Errorf("%v: deep nesting not printed as text", mode)
 		}
 	}
-	ok := strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth)
-	if !isJSON([]byte(ok)) {
-		t.Errorf("nesting of maxDepth rejected")
+	ok := strings.Repeat("[", MaxJSONDepth) + strings.Repeat("]", MaxJSONDepth)
+	if !ValidJSON([]byte(ok)) {
+		t.Errorf("nesting of MaxJSONDepth rejected")
 	}
-	if !isJSON([]byte(`["[[[[", "\"[[["]`)) {
+	if !ValidJSON([]byte(`["[[[[", "\"[[["]`)) {
 		t.Errorf("brackets inside strings counted")
 	}
 }

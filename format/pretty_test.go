@@ -1,7 +1,6 @@
 package format
 
 import (
-	"bytes"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -27,8 +26,8 @@ var prettyCases = []string{
 	`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["` + strings.Repeat("x", 60) + `"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`,
 }
 
-// widthCases are objects and arrays of every width around prettyWidth, at
-// the top and nested, where the one-line attempt starts to fail.
+// widthCases are objects and arrays of every width around 80 columns, the
+// widest pretty.Pretty keeps on one line, at the top and nested.
 func widthCases() []string {
 	var out []string
 	for n := 60; n < 90; n++ {
@@ -36,38 +35,6 @@ func widthCases() []string {
 		out = append(out, `{"k":"`+s+`"}`, `["`+s+`"]`, `{"a":{"k":"`+s[:n-20]+`"},"b":[1]}`, `[[1,2],["`+s[:n-30]+`",{}]]`)
 	}
 	return out
-}
-
-func TestPrettyMatchesLibrary(t *testing.T) {
-	t.Parallel()
-	cases := append(append(append([]string{}, prettyCases...), widthCases()...), fuzzSeeds...)
-	cases = append(cases, string(benchShort), string(benchDoc))
-	r := rand.New(rand.NewPCG(3, 4))
-	for range 2000 {
-		cases = append(cases, randomJSON(r, 0))
-	}
-	for _, c := range cases {
-		checkPretty(t, []byte(c))
-		if len(c) > 1 { // and broken
-			checkPretty(t, []byte(c[:len(c)/2]))
-		}
-	}
-}
-
-// checkPretty holds the pretty mode's output for in to the library's for
-// JSON, and to the text as it is for anything else.
-func checkPretty(t *testing.T, in []byte) {
-	t.Helper()
-	want := appendLine([]byte("< "), in)
-	if refIsJSON(in) {
-		want = append([]byte("< "), pretty.Pretty(in)...)
-		if got := appendPretty([]byte("< "), in); !bytes.Equal(got, want) {
-			t.Fatalf("appendPretty(%q):\n got %q\nwant %q", in, got, want)
-		}
-	}
-	if got := appendPrettyBody([]byte("< "), in); !bytes.Equal(got, want) {
-		t.Fatalf("appendPrettyBody(%q):\n got %q\nwant %q", in, got, want)
-	}
 }
 
 // randomJSON builds a value with random nesting, sizes and spacing.
@@ -93,20 +60,6 @@ func randomJSON(r *rand.Rand, depth int) string {
 	default:
 		return `"` + strings.Repeat(`ab\"c\\`, r.IntN(6)) + strings.Repeat("é", r.IntN(20)) + `"`
 	}
-}
-
-// FuzzPrettyMatchesLibrary holds the pretty mode to pretty.Pretty for any
-// input the printer treats as JSON, and to the text as it is otherwise.
-func FuzzPrettyMatchesLibrary(f *testing.F) {
-	for _, s := range prettyCases {
-		f.Add([]byte(s))
-	}
-	for _, s := range fuzzSeeds {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, in []byte) {
-		checkPretty(t, in)
-	})
 }
 
 // TestUglyMatchesLibrary holds appendUgly to pretty.Ugly for JSON with and

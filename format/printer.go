@@ -27,8 +27,8 @@ type Printer struct {
 
 	mode     Mode
 	binary   BinaryAs
-	outColor bool // escapes allowed on stdout (pretty/compact JSON)
-	errColor bool // escapes allowed on stderr (prefixes, close line)
+	outColor bool     // escapes allowed on stdout (pretty/compact JSON)
+	paint    *Palette // colours of stderr (prefixes, close line), on or off
 	stamps   bool
 	quiet    bool
 	verbose  bool
@@ -41,7 +41,8 @@ type Printer struct {
 // New returns a Printer writing to stdout and stderr, with every Auto choice
 // in o resolved: Mode Auto is Pretty on a terminal and Raw otherwise,
 // BinaryAuto is Hex on a terminal and BinaryRaw otherwise, and colour is
-// decided per stream (Always wins; Auto needs a terminal and no NO_COLOR).
+// decided per stream by ColorEnabled, for stdout with StdoutTTY and for
+// stderr with StderrTTY.
 //
 // When stdout is an *os.File that is not a terminal (a pipe or a file),
 // Queue may batch messages into fewer writes; see Queue.
@@ -51,8 +52,8 @@ func New(stdout, stderr io.Writer, o Options) *Printer {
 		out: stdout, err: stderr,
 		batch: isFile && !o.StdoutTTY,
 		mode:  o.Mode, binary: o.BinaryAs,
-		outColor: colorOn(o.Color, o.StdoutTTY, o.NoColorEnv),
-		errColor: colorOn(o.Color, o.StderrTTY, o.NoColorEnv),
+		outColor: ColorEnabled(o.Color, o.StdoutTTY, o.Getenv),
+		paint:    NewPalette(ColorEnabled(o.Color, o.StderrTTY, o.Getenv)),
 		stamps:   o.Timestamps, quiet: o.Quiet, verbose: o.Verbose,
 		prompt: o.Prompt, now: o.Now,
 	}
@@ -72,17 +73,6 @@ func New(stdout, stderr io.Writer, o Options) *Printer {
 		p.now = time.Now
 	}
 	return p
-}
-
-func colorOn(c ColorMode, tty, noColorEnv bool) bool {
-	switch c {
-	case ColorAlways:
-		return true
-	case ColorNever:
-		return false
-	default:
-		return tty && !noColorEnv
-	}
 }
 
 // Mode returns the resolved output mode (never Auto).
@@ -178,15 +168,20 @@ func (p *Printer) appendBody(b []byte, binary bool, data []byte) []byte {
 		return p.appendBinary(b, data)
 	case p.mode == Raw:
 		return append(append(b, data...), '\n')
-	case p.mode == Pretty && !p.outColor:
-		return appendPrettyBody(b, data)
 	}
+	// Validate first: pretty.Pretty and pretty.Ugly do not, and mangle what
+	// is not JSON; pretty.Pretty also recurses once per level of nesting,
+	// which scanJSON bounds by MaxJSONDepth.
 	json, spaced := scanJSON(data)
 	switch {
 	case !json:
 		return appendLine(b, data)
 	case p.mode == Pretty:
-		return append(b, pretty.Color(pretty.Pretty(data), nil)...)
+		out := pretty.Pretty(data) // ends in a newline
+		if p.outColor {
+			out = pretty.Color(out, nil)
+		}
+		return append(b, out...)
 	case p.outColor:
 		b = append(b, pretty.Color(pretty.Ugly(data), nil)...)
 		return append(b, '\n')

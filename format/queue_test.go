@@ -253,8 +253,14 @@ func TestQueueAllocations(t *testing.T) {
 			_ = p.Queue(In, o.BinaryAs == Hex, msg)
 			_ = p.Flush()
 		})
-		if allocs > 0 {
-			t.Errorf("%+v: %v allocations per message, want 0", o, allocs)
+		// pretty.Pretty returns a new slice, and grows it once for a
+		// message like this: two allocations, none of the printer's own.
+		want := 0.0
+		if o.Mode == Pretty {
+			want = 2
+		}
+		if allocs > want {
+			t.Errorf("%+v: %v allocations per message, want %v", o, allocs, want)
 		}
 	}
 }

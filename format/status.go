@@ -7,23 +7,6 @@ import (
 	"time"
 )
 
-// ANSI styles for stderr.
-const (
-	styleError   = "1;31" // bold red
-	styleWarning = "1;33" // bold yellow
-	styleBold    = "1"
-	styleGood    = "32" // green
-	styleBad     = "31" // red
-)
-
-// paint wraps s in an ANSI style when stderr allows escapes.
-func (p *Printer) paint(s, style string) string {
-	if !p.errColor {
-		return s
-	}
-	return "\x1b[" + style + "m" + s + "\x1b[0m"
-}
-
 // Status prints a status line on stderr unless quiet.
 func (p *Printer) Status(format string, args ...any) {
 	if !p.quiet {
@@ -40,14 +23,14 @@ func (p *Printer) Verbose(format string, args ...any) {
 
 // Warn prints `wsx: warning: <msg>` on stderr, even when quiet.
 func (p *Printer) Warn(format string, args ...any) {
-	p.writeErr(p.paint("wsx: warning:", styleWarning) + " " + fmt.Sprintf(format, args...))
+	p.writeErr(p.paint.Warning("wsx: warning:") + " " + fmt.Sprintf(format, args...))
 }
 
 // Error prints `wsx: error: <msg>` and a `wsx: hint: <h>` line per hint on
 // stderr, always; in jsonl mode it also writes an "error" event on stdout.
 func (p *Printer) Error(msg string, hints ...string) {
 	lines := make([]string, 0, 1+len(hints))
-	lines = append(lines, p.paint("wsx: error:", styleError)+" "+msg)
+	lines = append(lines, p.paint.Error("wsx: error:")+" "+msg)
 	for _, h := range hints {
 		lines = append(lines, "wsx: hint: "+h)
 	}

@@ -1,9 +1,29 @@
 package format
 
+// MaxJSONDepth is how deep arrays and objects may nest in a text that
+// ValidJSON accepts: 10000, as in encoding/json. A deeper value would
+// exhaust the stack of recursive code that reads it (gjson's validator and
+// paths, pretty.Pretty), so wsx treats it as not JSON at all.
+const MaxJSONDepth = 10000
+
+// ValidJSON reports whether data is exactly one JSON value, with optional
+// space around it, nested at most MaxJSONDepth deep. It is wsx's one JSON
+// check: the printer's (JSON is laid out, other text printed as is),
+// --filter's and --select's (a message that is not JSON never matches and
+// selects nothing) and send --json's (it is refused).
+//
+// It never recurses, so its stack use is fixed whatever the input: a
+// message of 60 MiB of "[" is answered false after the first MaxJSONDepth
+// bytes, and is then treated as text that is not JSON, never handed to
+// gjson or pretty. The grammar is in scanJSON's comment.
+func ValidJSON(data []byte) bool {
+	ok, _ := scanJSON(data)
+	return ok
+}
+
 // scanJSON reports whether data is one JSON value, by the rules of
-// gjson.ValidBytes, nested at most maxDepth deep (deeper input is printed as
-// text: the pretty-printer recurses), and whether it has space between its
-// tokens (which compact output drops). It is one pass without recursion,
+// gjson.ValidBytes, nested at most MaxJSONDepth deep, and whether it has
+// space between its tokens (which compact output drops). It is one pass without recursion,
 // where gjson's validator and a depth check took two; TestScanJSONMatches
 // and FuzzScanJSON hold it to them.
 //
@@ -13,46 +33,6 @@ package format
 // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?; one value, with space
 // around it, makes the whole input.
 func scanJSON(data []byte) (valid, spaced bool) {
-	return scan(data, nil)
-}
-
-// oneLine is the pretty-printed form of the JSON being scanned, as long as
-// it fits on one line: tokens as written, ", " after commas, ": " after
-// colons, objects in "{ " and " }" ("{ }" when empty). This is how
-// pretty.Pretty prints a value that fits in prettyWidth, which most
-// messages do: checking and printing them is then one pass.
-type oneLine struct {
-	b     []byte
-	limit int  // the length b may reach; -1: none (a scalar has none)
-	on    bool // false once the value is too wide: b is then of no use
-}
-
-// put adds s; it returns nil, and turns l off, once l is too wide.
-func (l *oneLine) put(s []byte) *oneLine {
-	l.b = append(l.b, s...)
-	return l.check()
-}
-
-func (l *oneLine) putStr(s string) *oneLine {
-	l.b = append(l.b, s...)
-	return l.check()
-}
-
-func (l *oneLine) check() *oneLine {
-	if l.limit >= 0 && len(l.b) > l.limit {
-		l.on = false
-		return nil
-	}
-	return l
-}
-
-// scan is scanJSON, which also renders data on one line into line, when
-// line is not nil and on, as long as it fits.
-func scan(data []byte, line *oneLine) (valid, spaced bool) {
-	out := line // nil once the line is done for
-	if out != nil && !out.on {
-		out = nil
-	}
 	var small [4]uint64
 	objects := small[:] // bit d: the container at depth d+1 is an object; grown past 256
 	depth, i, n := 0, 0, len(data)
@@ -65,9 +45,9 @@ value: // a value must come
 	if i == n {
 		return false, spaced
 	}
-	switch start := i; data[i] {
+	switch data[i] {
 	case '{', '[':
-		if depth == maxDepth {
+		if depth == MaxJSONDepth {
 			return false, spaced
 		}
 		object = data[i] == '{'
@@ -78,16 +58,6 @@ value: // a value must come
 			objects[depth/64] |= 1 << (depth % 64)
 		} else {
 			objects[depth/64] &^= 1 << (depth % 64)
-		}
-		if out != nil {
-			if depth == 0 {
-				out.limit = len(out.b) + prettyWidth
-			}
-			if object {
-				out = out.putStr("{ ")
-			} else {
-				out = out.putStr("[")
-			}
 		}
 		depth++
 		for i++; i < n && jsonSpace[data[i]]; i++ {
@@ -104,15 +74,9 @@ value: // a value must come
 		if i, ok = scanString(data, i+1); !ok {
 			return false, spaced
 		}
-		if out != nil {
-			out = out.put(data[start:i])
-		}
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		if i, ok = scanNumber(data, i); !ok {
 			return false, spaced
-		}
-		if out != nil {
-			out = out.put(data[start:i])
 		}
 	case 't', 'f', 'n':
 		word := "null"
@@ -124,9 +88,6 @@ value: // a value must come
 		}
 		if i, ok = scanWord(data, i, word); !ok {
 			return false, spaced
-		}
-		if out != nil {
-			out = out.putStr(word)
 		}
 	default:
 		return false, spaced
@@ -143,9 +104,6 @@ after: // a value ended: a comma, the container's end, or the input's end
 	}
 	switch c := data[i]; {
 	case c == ',':
-		if out != nil {
-			out = out.putStr(", ")
-		}
 		i++
 		if !object {
 			goto value
@@ -159,16 +117,6 @@ after: // a value ended: a comma, the container's end, or the input's end
 	}
 	return false, spaced
 end: // data[i] ends the innermost container
-	if out != nil {
-		switch {
-		case data[i] == ']':
-			out = out.putStr("]")
-		case out.b[len(out.b)-1] == ' ': // "{ " of an empty object
-			out = out.putStr("}")
-		default:
-			out = out.putStr(" }")
-		}
-	}
 	i++
 	if depth--; depth > 0 {
 		object = objects[(depth-1)/64]&(1<<((depth-1)%64)) != 0
@@ -178,21 +126,14 @@ key: // an object's key must come (space before it is skipped)
 	if i == n || data[i] != '"' {
 		return false, spaced
 	}
-	keyStart := i
 	if i, ok = scanString(data, i+1); !ok {
 		return false, spaced
-	}
-	if out != nil {
-		out = out.put(data[keyStart:i])
 	}
 	for i < n && jsonSpace[data[i]] {
 		i, spaced = i+1, true
 	}
 	if i == n || data[i] != ':' {
 		return false, spaced
-	}
-	if out != nil {
-		out = out.putStr(": ")
 	}
 	i++
 	goto value

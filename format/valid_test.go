@@ -16,7 +16,8 @@ func refIsJSON(data []byte) bool {
 	return refDepthOK(data) && gjson.ValidBytes(data)
 }
 
-// refDepthOK reports whether brackets outside strings nest at most maxDepth.
+// refDepthOK reports whether brackets outside strings nest at most
+// MaxJSONDepth.
 func refDepthOK(data []byte) bool {
 	depth := 0
 	for i := 0; i < len(data); i++ {
@@ -28,7 +29,7 @@ func refDepthOK(data []byte) bool {
 				}
 			}
 		case '[', '{':
-			if depth++; depth > maxDepth {
+			if depth++; depth > MaxJSONDepth {
 				return false
 			}
 		case ']', '}':
@@ -58,12 +59,12 @@ func TestScanJSONMatches(t *testing.T) {
 	cases := append(append(append([]string{}, scanCases...), prettyCases...), fuzzSeeds...)
 	cases = append(cases, widthCases()...)
 	cases = append(cases, string(benchShort), string(benchDoc), string(benchText),
-		strings.Repeat("[", maxDepth)+strings.Repeat("]", maxDepth),
-		strings.Repeat("[", maxDepth+1)+strings.Repeat("]", maxDepth+1),
-		strings.Repeat(`{"a":`, maxDepth)+"1"+strings.Repeat("}", maxDepth),
-		strings.Repeat(`{"a":`, maxDepth+1)+"1"+strings.Repeat("}", maxDepth+1),
-		`["`+strings.Repeat("[", maxDepth+1)+`"]`,
-		"["+strings.Repeat("[],", maxDepth)+"[]]",
+		strings.Repeat("[", MaxJSONDepth)+strings.Repeat("]", MaxJSONDepth),
+		strings.Repeat("[", MaxJSONDepth+1)+strings.Repeat("]", MaxJSONDepth+1),
+		strings.Repeat(`{"a":`, MaxJSONDepth)+"1"+strings.Repeat("}", MaxJSONDepth),
+		strings.Repeat(`{"a":`, MaxJSONDepth+1)+"1"+strings.Repeat("}", MaxJSONDepth+1),
+		`["`+strings.Repeat("[", MaxJSONDepth+1)+`"]`,
+		"["+strings.Repeat("[],", MaxJSONDepth)+"[]]",
 	)
 	r := rand.New(rand.NewPCG(7, 8))
 	for range 3000 {
@@ -90,6 +91,38 @@ func TestScanJSONMatches(t *testing.T) {
 	for _, c := range cases {
 		checkScan(t, []byte(c))
 	}
+}
+
+// TestValidJSONHugeNesting: 60 MiB of "[" (or of `{"a":`), under wsx's
+// default --max-size, is not JSON, found without recursing (gjson's
+// validator overflows the stack on it), and the printer prints such text
+// whole, as text (1 MiB of it: printing 60 MiB under -race is slow, and
+// the depth, not the size, is what the printer must not recurse on).
+func TestValidJSONHugeNesting(t *testing.T) {
+	t.Parallel()
+	for _, unit := range []string{"[", `{"a":`} {
+		deep := bytes.Repeat([]byte(unit), (60<<20)/len(unit))
+		if ValidJSON(deep) {
+			t.Errorf("%q × %d: ValidJSON = true", unit, len(deep)/len(unit))
+		}
+		deep = deep[:1<<20]
+		for _, mode := range []Mode{Pretty, Compact, JSONL} {
+			var out countWriter
+			p := New(&out, discard{}, Options{Mode: mode})
+			must(t, p.Message(In, false, deep))
+			if min := int64(len(deep)); out.n < min {
+				t.Errorf("%q, %v: %d bytes printed, want the text whole (%d or more)", unit, mode, out.n, min)
+			}
+		}
+	}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(b []byte) (int, error) {
+	w.n += int64(len(b))
+	return len(b), nil
 }
 
 func checkScan(t *testing.T, in []byte) {

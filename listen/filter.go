@@ -10,6 +10,7 @@ import (
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/pretty"
+	"github.com/wsx-cli/wsx/format"
 )
 
 // Filter is one `--filter EXPR` test on JSON messages.
@@ -38,6 +39,9 @@ import (
 //   - A path that does not exist never matches, except with !=, which then
 //     matches (like jq's `.a != 1` when there is no a).
 //   - A message that is not valid JSON never matches, not even with !=.
+//     Valid means format.ValidJSON: a message nested deeper than
+//     format.MaxJSONDepth counts as not JSON, so it never reaches gjson,
+//     whose validator and paths recurse and would overflow the stack.
 type Filter struct {
 	expr string
 	path string
@@ -247,9 +251,10 @@ func filterRegexpError(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", `\n`)
 }
 
-// filterParseValue reads V as JSON when it is JSON, else as a bare string.
+// filterParseValue reads V as JSON when it is JSON (by format.ValidJSON,
+// as messages are), else as a bare string.
 func filterParseValue(v string) filterValue {
-	if !gjson.Valid(v) {
+	if !format.ValidJSON([]byte(v)) {
 		return filterValue{kind: gjson.String, str: v}
 	}
 	r := gjson.Parse(v)
@@ -266,12 +271,13 @@ func filterParseValue(v string) filterValue {
 }
 
 // Match reports whether msg, the bytes of a text message, holds the test.
-// A message that is not valid JSON never matches.
+// A message that is not valid JSON (format.ValidJSON) never matches.
 func (f *Filter) Match(msg []byte) bool {
-	return gjson.ValidBytes(msg) && f.match(msg)
+	return format.ValidJSON(msg) && f.match(msg)
 }
 
-// match is Match on a message already known to be valid JSON.
+// match is Match on a message already known to be valid JSON, and so
+// nested at most format.MaxJSONDepth deep: gjson recurses on it.
 func (f *Filter) match(msg []byte) bool {
 	r := gjson.GetBytes(msg, f.path)
 	if !r.Exists() {
@@ -339,7 +345,7 @@ func (fs Filters) Match(msg []byte) bool {
 	if len(fs) == 0 {
 		return true
 	}
-	if !gjson.ValidBytes(msg) {
+	if !format.ValidJSON(msg) {
 		return false
 	}
 	for _, f := range fs {
@@ -354,9 +360,10 @@ func (fs Filters) Match(msg []byte) bool {
 // unquoted and unescaped (like jq -r), any other value as compact JSON with
 // its key order and number text kept (1.50 stays 1.50). A path that yields
 // several values, such as `items.#.id`, gives the JSON array gjson builds.
-// ok is false when msg is not JSON or the path does not exist.
+// ok is false when msg is not JSON (by format.ValidJSON, so also when it
+// nests deeper than format.MaxJSONDepth) or the path does not exist.
 func Select(msg []byte, path string) (out []byte, ok bool) {
-	if !gjson.ValidBytes(msg) {
+	if !format.ValidJSON(msg) {
 		return nil, false
 	}
 	r := gjson.GetBytes(msg, path)

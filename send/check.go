@@ -7,11 +7,15 @@ import (
 	"io"
 	"os"
 
+	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/utf8check"
 )
 
 // Message checks m before it is sent: text must be UTF-8, and with JSON
-// every message must be one JSON value. A file is read through once.
+// every message must be one JSON value, by format.ValidJSON, the check
+// listen's --filter and the printer make too. A message nested deeper than
+// format.MaxJSONDepth is not JSON, and is refused ("exceeded max depth").
+// A file is read through once.
 func (c Check) Message(m Message) error {
 	if m.File != "" {
 		return c.file(m)
@@ -21,11 +25,21 @@ func (c Check) Message(m Message) error {
 			return err
 		}
 	}
-	if c.JSON && !json.Valid(m.Data) {
-		var v json.RawMessage
-		return &InputError{Pos: m.Where(), Msg: "not JSON: " + jsonError(json.Unmarshal(m.Data, &v))}
+	if c.JSON && !format.ValidJSON(m.Data) {
+		return &InputError{Pos: m.Where(), Msg: "not JSON: " + whereNotJSON(m.Data)}
 	}
 	return nil
+}
+
+// whereNotJSON words why data, which format.ValidJSON refused, is not
+// JSON, and where: encoding/json finds the byte (it stops there, and it
+// does not recurse, so a deep message costs no stack).
+func whereNotJSON(data []byte) string {
+	var v json.RawMessage
+	if err := json.Unmarshal(data, &v); err != nil {
+		return jsonError(err)
+	}
+	return "invalid JSON" // the two disagree; FuzzOneJSONValue looks for such input
 }
 
 // file checks a message that will be streamed from disk, without holding it.
@@ -56,7 +70,10 @@ func (c Check) file(m Message) error {
 }
 
 // oneJSONValue checks that r holds exactly one JSON value, token by token,
-// so that a large file is never held whole.
+// so that a large file is never held whole. It refuses nesting deeper than
+// format.MaxJSONDepth, as format.ValidJSON does for a message in memory and
+// in the words encoding/json uses for it; the decoder's Token has no limit
+// of its own, and would grow its stack of open brackets to the file's size.
 func oneJSONValue(r io.Reader) error {
 	dec := json.NewDecoder(r)
 	dec.UseNumber() // any number is valid JSON, even one no float64 holds
@@ -75,7 +92,9 @@ func oneJSONValue(r io.Reader) error {
 		}
 		switch tok {
 		case json.Delim('{'), json.Delim('['):
-			depth++
+			if depth++; depth > format.MaxJSONDepth {
+				return fmt.Errorf("invalid character '%v' exceeded max depth at byte %d", tok, dec.InputOffset()-1)
+			}
 		case json.Delim('}'), json.Delim(']'):
 			depth--
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/wsx-cli/wsx/format"
 )
 
 // Fuzz targets for what send parses: the prompt's slash commands, --null
@@ -191,16 +193,12 @@ func FuzzRecords(f *testing.F) {
 }
 
 // FuzzOneJSONValue: with --json, a message is checked in memory
-// (json.Valid) or, for a large @FILE, streamed token by token
+// (format.ValidJSON) or, for a large @FILE, streamed token by token
 // (oneJSONValue). The two must agree, so that whether a message is JSON
-// does not depend on its size; an error is one line of valid UTF-8.
-//
-// BUG(issue 7), not reachable by the fuzzer in minutes: they disagree on
-// nesting deeper than 10000 ("[" × 10001 then "]" × 10001): json.Valid
-// refuses it ("exceeded max depth"), oneJSONValue, which only counts
-// delimiters, accepts it. RFC 8259 §9 allows either; the inconsistency is
-// the bug. Proposed fix: in oneJSONValue, refuse depth > 10000 with the
-// same words as encoding/json.
+// does not depend on its size, and agree with encoding/json, which finds
+// where a message in memory is not JSON; an error is one line of valid
+// UTF-8. Nesting deeper than format.MaxJSONDepth (issue 7), which the
+// fuzzer does not reach, is in TestCheckDeepNesting.
 func FuzzOneJSONValue(f *testing.F) {
 	for _, s := range []string{
 		`{"op":"ping"}`, `[1, 2.5e10, -0, true, false, null]`, `"\u00e9"`, ` 1 `, `1 2`, `{"a":`, ``, `x`,
@@ -210,8 +208,8 @@ func FuzzOneJSONValue(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		err := oneJSONValue(bytes.NewReader(data))
-		if (err == nil) != json.Valid(data) {
-			t.Fatalf("%q: streamed check says %v, json.Valid says %v", data, err, json.Valid(data))
+		if (err == nil) != format.ValidJSON(data) || json.Valid(data) != format.ValidJSON(data) {
+			t.Fatalf("%q: streamed check says %v, format.ValidJSON %v, json.Valid %v", data, err, format.ValidJSON(data), json.Valid(data))
 		}
 		inline := Check{JSON: true, Binary: true}.Message(Message{Data: data, Pos: "argument 1"})
 		if (inline == nil) != (err == nil) {
