@@ -169,17 +169,6 @@ func newPrinter(c *cli.Context, env *Env, prompt string) (*format.Printer, error
 	}), nil
 }
 
-// colorOn is the colour decision for one stream.
-func colorOn(mode format.ColorMode, env *Env, tty bool) bool {
-	switch mode {
-	case format.ColorAlways:
-		return true
-	case format.ColorNever:
-		return false
-	}
-	return tty && env.Getenv("NO_COLOR") == ""
-}
-
 // oneURL checks that a command got exactly one URL argument.
 func oneURL(c *cli.Context) (string, error) {
 	switch c.NArg() {

@@ -2,24 +2,20 @@ package cmd
 
 import (
 	"errors"
-	"fmt"
 	"io"
 
+	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/exit"
 )
 
-// report prints err in wsx's one voice, unless it was printed already.
-func report(w io.Writer, err error) {
+// report prints err in wsx's one voice (format.Palette.ErrorText), unless
+// it was printed already.
+func report(w io.Writer, paint *format.Palette, err error) {
 	var e *exit.Error
-	if !errors.As(err, &e) {
-		fmt.Fprintf(w, "wsx: error: %v\n", err)
-		return
-	}
-	if e.Reported {
-		return
-	}
-	fmt.Fprintf(w, "wsx: error: %s\n", e.Msg)
-	for _, h := range e.Hints {
-		fmt.Fprintf(w, "wsx: hint: %s\n", h)
+	switch {
+	case !errors.As(err, &e):
+		io.WriteString(w, paint.ErrorText(err.Error()))
+	case !e.Reported:
+		io.WriteString(w, paint.ErrorText(e.Msg, e.Hints...))
 	}
 }

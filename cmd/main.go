@@ -6,9 +6,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/exit"
 	"golang.org/x/term"
 )
@@ -65,7 +67,28 @@ func Main(args []string, env *Env) int {
 		err = app.Run(append([]string{"wsx"}, args...))
 	}
 	if err != nil {
-		report(env.Stderr, err)
+		paint := format.NewPalette(format.ColorEnabled(colorFlag(args), env.StderrTTY, env.Getenv))
+		report(env.Stderr, paint, err)
 	}
 	return exit.Status(err)
+}
+
+// colorFlag is the --color the command line gives (auto when none, or an
+// invalid one), for the errors Main prints after the command has ended:
+// they follow the same colour decision as the command's own lines.
+func colorFlag(args []string) format.ColorMode {
+	mode := format.ColorAuto
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		v, ok := strings.CutPrefix(a, "--color=")
+		if !ok && a == "--color" && i+1 < len(args) {
+			v, ok = args[i+1], true
+		}
+		if m, err := format.ParseColor(v); ok && err == nil {
+			mode = m
+		}
+	}
+	return mode
 }

@@ -85,8 +85,8 @@ func readProbeOptions(c *cli.Context, env *Env) (*probe.Options, error) {
 	if err != nil {
 		return nil, exit.Usagef("%v", err)
 	}
-	pc.Color = colorOn(mode, env, env.StdoutTTY)
-	pc.Verbose, pc.StderrTTY = c.Bool("verbose"), env.StderrTTY
+	pc.Color, pc.Getenv = mode, env.Getenv
+	pc.Verbose, pc.StdoutTTY, pc.StderrTTY = c.Bool("verbose"), env.StdoutTTY, env.StderrTTY
 	pc.Stdout, pc.Stderr, pc.Signals = env.Stdout, env.Stderr, env.Signals
 	return pc, nil
 }

@@ -1,6 +1,10 @@
 package format
 
-import "github.com/fatih/color"
+import (
+	"strings"
+
+	"github.com/fatih/color"
+)
 
 // ColorEnabled is wsx's one colour decision, made for one stream: tty says
 // whether that stream is a terminal, getenv reads the environment (nil: an
@@ -45,6 +49,7 @@ func ColorEnabled(mode ColorMode, tty bool, getenv func(string) string) bool {
 // fatih/color's global NoColor (which that package decides from stdout
 // alone): a Palette for stderr follows stderr.
 type Palette struct {
+	on                          bool
 	fail, warn, bold, good, bad *color.Color
 }
 
@@ -53,6 +58,7 @@ type Palette struct {
 // for the stream the strings go to.
 func NewPalette(enabled bool) *Palette {
 	p := &Palette{
+		on:   enabled,
 		fail: color.New(color.Bold, color.FgRed),
 		warn: color.New(color.Bold, color.FgYellow),
 		bold: color.New(color.Bold),
@@ -67,6 +73,20 @@ func NewPalette(enabled bool) *Palette {
 		}
 	}
 	return p
+}
+
+// Enabled reports whether the palette paints.
+func (p *Palette) Enabled() bool { return p.on }
+
+// ErrorText is wsx's one voice for a failure: "wsx: error: MSG" and a
+// "wsx: hint: H" line per hint, each line ending in a newline.
+func (p *Palette) ErrorText(msg string, hints ...string) string {
+	var b strings.Builder
+	b.WriteString(p.Error("wsx: error:") + " " + msg + "\n")
+	for _, h := range hints {
+		b.WriteString("wsx: hint: " + h + "\n")
+	}
+	return b.String()
 }
 
 // Error paints s bold red, as in "wsx: error:".

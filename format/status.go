@@ -29,11 +29,7 @@ func (p *Printer) Warn(format string, args ...any) {
 // Error prints `wsx: error: <msg>` and a `wsx: hint: <h>` line per hint on
 // stderr, always; in jsonl mode it also writes an "error" event on stdout.
 func (p *Printer) Error(msg string, hints ...string) {
-	lines := make([]string, 0, 1+len(hints))
-	lines = append(lines, p.paint.Error("wsx: error:")+" "+msg)
-	for _, h := range hints {
-		lines = append(lines, "wsx: hint: "+h)
-	}
+	text := p.paint.ErrorText(msg, hints...)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.mode == JSONL {
@@ -42,7 +38,7 @@ func (p *Printer) Error(msg string, hints ...string) {
 		b = appendStr(b, msg)
 		p.writeEvent(appendEventEnd(b))
 	}
-	p.errLines(lines...)
+	p.errLines(text)
 }
 
 // Handshake describes a completed opening handshake.

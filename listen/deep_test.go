@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wsx-cli/wsx/format"
+	"github.com/wsx-cli/wsx/internal/wire"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -115,6 +116,6 @@ func TestReaderDeepMessage(t *testing.T) {
 		if n, size := r.Received(); n != 2 || size != int64(len(deep))+7 || r.Kept() != 1 {
 			t.Errorf("%+v: received %d (%d bytes), kept %d; want 2 received, 1 kept", o, n, size, r.Kept())
 		}
-		checkClose(t, res.Frame, &CloseFrame{HasCode: true, Code: 1000})
+		checkClose(t, res.Frame, &wire.CloseFrame{HasCode: true, Code: 1000})
 	}
 }

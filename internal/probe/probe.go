@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/dial"
 	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/internal/session"
@@ -31,8 +32,10 @@ type Options struct {
 	JUnit          string // a file to write the JUnit report to; "": none
 	Repeat         int
 	Interval       time.Duration
-	Color          bool // the checklist's marks in colour (stdout's decision)
+	Color          format.ColorMode    // --color; decided per stream with format.ColorEnabled
+	Getenv         func(string) string // for the colour decision
 	Verbose        bool
+	StdoutTTY      bool
 	StderrTTY      bool
 	Stdout, Stderr io.Writer
 	// Signals delivers SIGINT and SIGTERM; nil when nobody will send any.
@@ -81,7 +84,7 @@ func Run(dc *dial.Config, o Options) error {
 	if dc.ConnectTimeout == 0 || dc.ConnectTimeout > pc.Timeout {
 		dc.ConnectTimeout = pc.Timeout
 	}
-	rep := &reporter{pc: pc}
+	rep := &reporter{pc: pc, paint: format.NewPalette(format.ColorEnabled(pc.Color, pc.StdoutTTY, pc.Getenv))}
 	ctx, stopWatch := session.WatchSignals(pc.Signals)
 	var results []*probeResult
 	for i := 0; i < pc.Repeat && ctx.Err() == nil; i++ {

@@ -12,13 +12,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/atomicfile"
 	"github.com/wsx-cli/wsx/internal/exit"
 )
 
 // reporter writes probe results as a checklist or JSON, and JUnit XML.
 type reporter struct {
-	pc *Options
+	pc    *Options
+	paint *format.Palette // stdout's
 }
 
 // progress notes each repeated run on stderr, so a long series shows life.
@@ -115,13 +117,13 @@ func (r *reporter) checklist(w io.Writer, checks []check) {
 	}
 }
 
-// mark is PASS/FAIL, or a coloured tick or cross on a terminal.
+// mark is PASS/FAIL, or a green tick or red cross where stdout is coloured.
 func (r *reporter) mark(passed bool) string {
 	switch {
-	case r.pc.Color && passed:
-		return "\x1b[32m✓\x1b[0m"
-	case r.pc.Color:
-		return "\x1b[31m✗\x1b[0m"
+	case r.paint.Enabled() && passed:
+		return r.paint.Good("✓")
+	case r.paint.Enabled():
+		return r.paint.Bad("✗")
 	case passed:
 		return "PASS"
 	}

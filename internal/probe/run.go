@@ -81,7 +81,7 @@ func probeOnce(parent context.Context, dc *dial.Config, pc *Options) *probeResul
 	deadline := time.Now().Add(pc.Timeout)
 	ctx, cancel := context.WithDeadline(parent, deadline)
 	defer cancel()
-	out := format.New(io.Discard, pc.Stderr, format.Options{Quiet: true, Verbose: pc.Verbose, StderrTTY: pc.StderrTTY})
+	out := format.New(io.Discard, pc.Stderr, format.Options{Quiet: true, Verbose: pc.Verbose, Color: pc.Color, Getenv: pc.Getenv, StderrTTY: pc.StderrTTY})
 	s, a, err := dial.Try(ctx, dc, out)
 	res.fillHandshake(a, s)
 	if !res.checkUpgrade(pc, s, err) {
