@@ -15,27 +15,17 @@ import (
 	"strings"
 
 	"github.com/wsx-cli/wsx/internal/exit"
+	"golang.org/x/net/http/httpproxy"
 )
 
-// proxyFor picks the proxy: --proxy, else HTTPS_PROXY (wss) or HTTP_PROXY
-// (ws), then ALL_PROXY, unless NO_PROXY matches. Like Go's net/http, the
-// environment never proxies loopback hosts; --proxy always applies.
+// proxyFor picks the proxy: --proxy, which always applies (loopback too),
+// else one from the environment (envProxy).
 func proxyFor(flag string, t *Target, getenv func(string) string) (*url.URL, error) {
 	raw, from := flag, "--proxy"
 	if raw == "" {
-		host := t.URL.Hostname()
-		if IsLoopback(host) || noProxy(host, env(getenv, "NO_PROXY")) {
-			return nil, nil
-		}
-		from = "HTTP_PROXY"
-		if t.URL.Scheme == "wss" {
-			from = "HTTPS_PROXY"
-		}
-		if raw = env(getenv, from); raw == "" {
-			from, raw = "ALL_PROXY", env(getenv, "ALL_PROXY")
-		}
-		if raw == "" {
-			return nil, nil
+		var err error
+		if raw, from, err = envProxy(t, getenv); raw == "" || err != nil {
+			return nil, err
 		}
 	}
 	if !strings.Contains(raw, "://") {
@@ -52,31 +42,56 @@ func proxyFor(flag string, t *Target, getenv func(string) string) (*url.URL, err
 	return nil, exit.Usagef("proxy scheme %q in %s is not supported: use http:// or socks5://", u.Scheme, from)
 }
 
-// env reads an upper- or lower-case variable, as curl does.
-func env(getenv func(string) string, name string) string {
-	if v := getenv(name); v != "" {
-		return v
+// chosen stands for the proxy in what httpproxy is told: wsx parses the
+// variable itself, to refuse a bad value (httpproxy drops it unsaid).
+const chosen = "http://chosen.invalid"
+
+// envProxy reads the proxy variables as curl does: https_proxy (wss) or
+// http_proxy (ws), else all_proxy, each also in upper case (the lower case
+// first), unless no_proxy (NO_PROXY) names the host. It returns the value
+// and the variable's name, or "" for a direct connection. Whether a proxy
+// applies is x/net's httpproxy's answer, as for Go's net/http: NO_PROXY
+// holds names (with their subdomains; .name for the subdomains only), IP
+// addresses and CIDR blocks, each with or without :port, or *; loopback
+// hosts are never proxied; and under CGI (REQUEST_METHOD set) HTTP_PROXY
+// may come from a client's Proxy header (httpoxy), so it is refused.
+func envProxy(t *Target, getenv func(string) string) (raw, from string, err error) {
+	if IsLoopback(t.URL.Hostname()) { // httpproxy knows localhost, not *.localhost
+		return "", "", nil
 	}
-	return getenv(strings.ToLower(name))
+	u := *t.URL
+	u.Scheme, from = "http", "HTTP_PROXY"
+	if t.URL.Scheme == "wss" {
+		u.Scheme, from = "https", "HTTPS_PROXY"
+	}
+	cgi := getenv("REQUEST_METHOD") != "" && u.Scheme == "http"
+	if from, raw = env(getenv, from); raw == "" {
+		from, raw = env(getenv, "ALL_PROXY")
+		cgi = false // httpproxy does not know ALL_PROXY; no header sets it
+	}
+	if raw == "" {
+		return "", "", nil
+	}
+	_, noProxy := env(getenv, "NO_PROXY")
+	cfg := httpproxy.Config{HTTPProxy: chosen, HTTPSProxy: chosen, NoProxy: noProxy, CGI: cgi}
+	switch p, err := cfg.ProxyFunc()(&u); {
+	case err != nil:
+		return "", "", exit.Usagef("not using %s under CGI (REQUEST_METHOD is set): a client may have set it", from).
+			Hint("see https://go.dev/s/cgihttpproxy; give the proxy with --proxy")
+	case p == nil:
+		return "", "", nil
+	}
+	return raw, from, nil
 }
 
-// noProxy reports whether host matches a NO_PROXY list.
-func noProxy(host, list string) bool {
-	host = strings.ToLower(host)
-	for _, p := range strings.Split(list, ",") {
-		p = strings.ToLower(strings.TrimSpace(p))
-		if h, _, err := net.SplitHostPort(p); err == nil {
-			p = h
-		}
-		switch {
-		case p == "":
-		case p == "*", p == host:
-			return true
-		case strings.HasSuffix(host, "."+strings.TrimPrefix(p, ".")):
-			return true
-		}
+// env reads a variable in lower case, else in upper case, as curl and
+// httpproxy do; it returns the name it read.
+func env(getenv func(string) string, name string) (string, string) {
+	lower := strings.ToLower(name)
+	if v := getenv(lower); v != "" {
+		return lower, v
 	}
-	return false
+	return name, getenv(name)
 }
 
 // dialProxy opens a tunnel to addr through an http:// or socks5:// proxy.
