@@ -18,7 +18,8 @@ import (
 )
 
 // serveTCP accepts connections on 127.0.0.1 and hands each to handle, in
-// its own goroutine; it returns the address. Cleanup waits for them all.
+// its own goroutine; it returns the address. Cleanup closes the
+// connections still open, then waits for the handlers.
 func serveTCP(t *testing.T, handle func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -26,16 +27,37 @@ func serveTCP(t *testing.T, handle func(net.Conn)) string {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	open := map[net.Conn]bool{}
 	wg.Go(func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			wg.Go(func() { defer c.Close(); handle(c) })
+			mu.Lock()
+			open[c] = true
+			mu.Unlock()
+			wg.Go(func() {
+				defer func() {
+					mu.Lock()
+					delete(open, c)
+					mu.Unlock()
+					c.Close()
+				}()
+				handle(c)
+			})
 		}
 	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
 	return ln.Addr().String()
 }
 

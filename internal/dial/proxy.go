@@ -4,18 +4,17 @@ import (
 	"bufio"
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/wsx-cli/wsx/internal/exit"
 	"golang.org/x/net/http/httpproxy"
+	"golang.org/x/net/proxy"
 )
 
 // proxyFor picks the proxy: --proxy, which always applies (loopback too),
@@ -94,7 +93,8 @@ func env(getenv func(string) string, name string) (string, string) {
 	return name, getenv(name)
 }
 
-// dialProxy opens a tunnel to addr through an http:// or socks5:// proxy.
+// dialProxy opens a tunnel to addr through an http://, socks5:// or
+// socks5h:// proxy.
 func dialProxy(ctx context.Context, p *url.URL, addr string) (net.Conn, error) {
 	port := p.Port()
 	if port == "" {
@@ -103,19 +103,18 @@ func dialProxy(ctx context.Context, p *url.URL, addr string) (net.Conn, error) {
 			port = "80"
 		}
 	}
+	proxyAddr := net.JoinHostPort(p.Hostname(), port)
 	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(p.Hostname(), port))
+	if p.Scheme != "http" {
+		return dialSOCKS5(ctx, d.DialContext, p, proxyAddr, addr)
+	}
+	c, err := d.DialContext(ctx, "tcp", proxyAddr)
 	if err != nil {
 		return nil, err
 	}
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if p.Scheme == "http" {
-		err = connectHTTP(c, p, addr)
-	} else {
-		err = connectSOCKS5(c, p, addr)
-	}
-	if err != nil {
+	if err := connectHTTP(c, p, addr); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -147,93 +146,137 @@ func connectHTTP(c net.Conn, p *url.URL, addr string) error {
 	return nil
 }
 
-// connectSOCKS5 speaks RFC 1928 (with RFC 1929 username/password auth).
-func connectSOCKS5(c net.Conn, p *url.URL, addr string) error {
-	methods := []byte{5, 1, 0}
-	if p.User != nil {
-		methods = []byte{5, 1, 2}
+// dialFunc dials TCP: net.Dialer.DialContext, or a test's.
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// dialSOCKS5 opens a tunnel to addr through the SOCKS5 proxy at proxyAddr
+// (RFC 1928, with RFC 1929 user name and password), reached with dial,
+// using x/net's client. socks5:// and socks5h:// both send the name, for
+// the proxy to resolve. It returns the connection to the proxy, the tunnel from then on.
+func dialSOCKS5(ctx context.Context, dial dialFunc, p *url.URL, proxyAddr, addr string) (net.Conn, error) {
+	auth, err := socksAuth(p.User)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := c.Write(methods); err != nil {
-		return err
+	fw := &socksForward{dial: dial, auth: auth != nil}
+	d, _ := proxy.SOCKS5("tcp", proxyAddr, auth, fw) // its error is always nil
+	if _, err := d.(proxy.ContextDialer).DialContext(ctx, "tcp", addr); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err() // x/net ends a cancelled handshake with a deadline: say why
+		}
+		return nil, fw.explain(err, addr)
 	}
-	var reply [2]byte
-	if _, err := io.ReadFull(c, reply[:]); err != nil {
-		return fmt.Errorf("socks5 greeting: %w", err)
+	return fw.conn.Conn, nil
+}
+
+// socksAuth is the user name and password to offer, if any.
+func socksAuth(u *url.Userinfo) (*proxy.Auth, error) {
+	if u == nil {
+		return nil, nil
 	}
-	if reply[0] != 5 || reply[1] != methods[2] {
-		return errors.New("socks5 proxy refused our authentication method")
+	pass, hasPass := u.Password()
+	switch name := u.Username(); {
+	case name == "" && !hasPass: // socks5://@host
+		return nil, nil
+	case name == "":
+		return nil, errors.New("socks5 needs a user name with the password")
+	case len(name) > 255 || len(pass) > 255:
+		return nil, errors.New("socks5 user name or password too long")
 	}
-	if p.User != nil {
-		if err := socksAuth(c, p.User); err != nil {
-			return err
+	return &proxy.Auth{User: u.Username(), Password: pass}, nil
+}
+
+// socksForward reaches the SOCKS5 proxy for x/net's client (it is a
+// proxy.ContextDialer) and keeps the connection.
+type socksForward struct {
+	dial dialFunc
+	auth bool // credentials are offered
+	conn *socksConn
+}
+
+func (f *socksForward) Dial(network, addr string) (net.Conn, error) {
+	return f.DialContext(context.Background(), network, addr)
+}
+
+func (f *socksForward) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := f.dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	f.conn = &socksConn{Conn: c, auth: f.auth}
+	return f.conn, nil
+}
+
+// errMethod is a proxy's choice of a method wsx did not offer.
+var errMethod = errors.New("socks5 proxy chose an authentication method not offered")
+
+// socksConn is the connection to the proxy during the handshake. It counts
+// the messages sent, to name the step that failed, and keeps the method
+// the proxy chose. Offered no credentials, x/net takes any method but
+// "none acceptable" and goes on unauthenticated; wsx offered only "no
+// authentication", and refuses the others (RFC 1928 §3).
+type socksConn struct {
+	net.Conn
+	auth   bool
+	sent   int // messages written
+	read   int // bytes read
+	method byte
+}
+
+func (c *socksConn) Write(b []byte) (int, error) {
+	c.sent++
+	return c.Conn.Write(b)
+}
+
+func (c *socksConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if c.read < 2 && c.read+n >= 2 { // the method reply's second byte
+		c.method = b[1-c.read]
+		if !c.auth && c.method != 0 && c.method != 0xff {
+			return 0, errMethod
 		}
 	}
-	return socksConnect(c, addr)
+	c.read += n
+	return n, err
 }
 
-func socksAuth(c net.Conn, u *url.Userinfo) error {
-	name, pass := u.Username(), ""
-	pass, _ = u.Password()
-	if len(name) > 255 || len(pass) > 255 {
-		return errors.New("socks5 user name or password too long")
+// explain puts a failed handshake in wsx's words, on one line: x/net's
+// name neither the step nor the address.
+func (f *socksForward) explain(err error, addr string) error {
+	var op *net.OpError
+	if errors.As(err, &op) && strings.HasPrefix(op.Op, "socks") {
+		err = op.Err // "socks connect tcp proxy->addr: ": wsx names the proxy itself
 	}
-	msg := append([]byte{1, byte(len(name))}, name...)
-	msg = append(append(msg, byte(len(pass))), pass...)
-	if _, err := c.Write(msg); err != nil {
-		return err
+	if f.conn == nil {
+		return err // the proxy was not reached
 	}
-	var reply [2]byte
-	if _, err := io.ReadFull(c, reply[:]); err != nil {
-		return fmt.Errorf("socks5 auth: %w", err)
+	msg, rest := err.Error(), ""
+	is := func(theirs string) (ok bool) {
+		rest, ok = strings.CutPrefix(msg, theirs)
+		return ok
 	}
-	if reply[1] != 0 {
+	switch {
+	case errors.Is(err, errMethod), is("no acceptable authentication methods"), is("unsupported authentication method "):
+		return errors.New("socks5 proxy refused our authentication method")
+	case is("username/password authentication failed"), is("invalid username/password version"):
 		return errors.New("socks5 proxy refused the user name and password")
-	}
-	return nil
-}
-
-func socksConnect(c net.Conn, addr string) error {
-	host, portStr, _ := net.SplitHostPort(addr)
-	port, _ := strconv.Atoi(portStr)
-	msg := []byte{5, 1, 0}
-	if ip := net.ParseIP(host); ip != nil && ip.To4() != nil {
-		msg = append(append(msg, 1), ip.To4()...)
-	} else if ip != nil {
-		msg = append(append(msg, 4), ip.To16()...)
-	} else if len(host) <= 255 {
-		msg = append(append(msg, 3, byte(len(host))), host...)
-	} else {
+	case is("unexpected protocol version "):
+		return fmt.Errorf("socks5 proxy sent a bad reply (version %s)", rest)
+	case is("unknown address type "):
+		return fmt.Errorf("socks5 proxy sent a bad reply (address type %s)", rest)
+	case is("non-zero reserved field"):
+		return errors.New("socks5 proxy sent a bad reply (reserved byte not 0)")
+	case is("unknown error "):
+		return fmt.Errorf("socks5 proxy could not connect to %s: %s", addr, rest)
+	case is("FQDN too long"):
 		return errors.New("socks5: the host name is longer than 255 bytes")
 	}
-	msg = binary.BigEndian.AppendUint16(msg, uint16(port))
-	if _, err := c.Write(msg); err != nil {
-		return err
+	step := "connect"
+	switch {
+	case f.conn.sent <= 1:
+		step = "greeting"
+	case f.conn.sent == 2 && f.conn.method == 2:
+		step = "auth"
 	}
-	var head [4]byte
-	if _, err := io.ReadFull(c, head[:]); err != nil {
-		return fmt.Errorf("socks5 connect: %w", err)
-	}
-	if head[0] != 5 {
-		return fmt.Errorf("socks5 proxy sent a bad reply (version %d)", head[0])
-	}
-	if head[1] != 0 {
-		return fmt.Errorf("socks5 proxy could not connect to %s (reply %d)", addr, head[1])
-	}
-	var skip int
-	switch head[3] {
-	case 1:
-		skip = 4
-	case 4:
-		skip = 16
-	case 3:
-		var l [1]byte
-		if _, err := io.ReadFull(c, l[:]); err != nil {
-			return err
-		}
-		skip = int(l[0])
-	default:
-		return fmt.Errorf("socks5 proxy sent a bad reply (address type %d)", head[3])
-	}
-	_, err := io.CopyN(io.Discard, c, int64(skip+2))
-	return err
+	return fmt.Errorf("socks5 %s: %w", step, err)
 }

@@ -1,8 +1,18 @@
 package dial
 
 import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wsx-cli/wsx/internal/wstest"
 )
@@ -144,4 +154,203 @@ func TestProxyCGI(t *testing.T) {
 		{"wss://example.org/", "http://s:1"},
 		{"ws://example.org/", "socks5://a:1"},
 	})
+}
+
+// socksServer is a SOCKS5 proxy for tests. It wants user and pass when
+// user is set, refuses every method when refuse is, and answers CONNECT
+// with reply (0: granted) followed by early, the tunnel's first bytes;
+// then it echoes what the client sends. Each CONNECT it reads goes to got.
+type socksServer struct {
+	user, pass string
+	refuse     bool
+	reply      byte
+	early      string
+	got        chan socksAsked
+}
+
+// socksAsked is what a client sent a socksServer.
+type socksAsked struct {
+	atyp       byte // 1 IPv4, 3 a name, 4 IPv6
+	host       string
+	port       int
+	user, pass string
+}
+
+// start serves on 127.0.0.1 and returns the address.
+func (s *socksServer) start(t *testing.T) string {
+	s.got = make(chan socksAsked, 1)
+	return serveTCP(t, s.handle)
+}
+
+func (s *socksServer) handle(c net.Conn) {
+	var a socksAsked
+	read := func(n int) []byte {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(c, b); err != nil {
+			return make([]byte, n)
+		}
+		return b
+	}
+	methods := read(int(read(2)[1]))
+	switch {
+	case s.refuse:
+		c.Write([]byte{5, 0xff})
+		return
+	case s.user != "" && bytes.IndexByte(methods, 2) >= 0:
+		c.Write([]byte{5, 2})
+		read(1)
+		a.user = string(read(int(read(1)[0])))
+		a.pass = string(read(int(read(1)[0])))
+		if a.user != s.user || a.pass != s.pass {
+			c.Write([]byte{1, 1})
+			return
+		}
+		c.Write([]byte{1, 0})
+	case s.user != "":
+		c.Write([]byte{5, 0xff})
+		return
+	default:
+		c.Write([]byte{5, 0})
+	}
+	a.atyp = read(4)[3]
+	a.host, _ = socksHost(a.atyp, read)
+	a.port = int(binary.BigEndian.Uint16(read(2)))
+	s.got <- a
+	c.Write(append([]byte{5, s.reply, 0, 1, 127, 0, 0, 1, 0, 80}, s.early...))
+	if s.reply == 0 {
+		io.Copy(c, c)
+	}
+}
+
+// asked is what the server was asked, or fails if it was asked nothing.
+func (s *socksServer) asked(t *testing.T) socksAsked {
+	t.Helper()
+	select {
+	case a := <-s.got:
+		return a
+	default:
+		t.Fatal("the proxy got no CONNECT")
+	}
+	return socksAsked{}
+}
+
+// checkTunnel reads the early bytes from c, then sends a line and reads it
+// back: the tunnel starts where the proxy's reply ends.
+func checkTunnel(t *testing.T, c net.Conn, early string) {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	want := early + "through\n"
+	io.WriteString(c, "through\n")
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
+		t.Fatalf("tunnel: read %q, %v; want %q", got, err, want)
+	}
+}
+
+// socks5:// and socks5h:// send the name, for the proxy to resolve; an IP
+// address goes as it is.
+func TestSOCKS5Resolution(t *testing.T) {
+	s := &socksServer{early: "early:"}
+	addr := s.start(t)
+	for _, c := range []struct {
+		scheme, target string
+		atyp           byte
+		host           string
+	}{
+		{"socks5", "localhost:8765", 3, "localhost"},
+		{"socks5h", "localhost:8765", 3, "localhost"},
+		{"socks5h", "wsx-test.example:443", 3, "wsx-test.example"},
+		{"socks5", "10.1.2.3:80", 1, "10.1.2.3"},
+		{"socks5h", "[2001:db8::1]:80", 4, "2001:db8::1"},
+	} {
+		conn, err := dialProxy(t.Context(), &url.URL{Scheme: c.scheme, Host: addr}, c.target)
+		if err != nil {
+			t.Fatalf("%s to %s: %v", c.scheme, c.target, err)
+		}
+		a := s.asked(t)
+		if a.atyp != c.atyp || a.host != c.host || strconv.Itoa(a.port) != c.target[strings.LastIndex(c.target, ":")+1:] {
+			t.Errorf("%s to %s: the proxy was asked for %+v, want type %d host %s", c.scheme, c.target, a, c.atyp, c.host)
+		}
+		checkTunnel(t, conn, "early:")
+		conn.Close()
+	}
+}
+
+// Credentials go as RFC 1929 says; a refusal is said in one line that does
+// not show the password.
+func TestSOCKS5Auth(t *testing.T) {
+	s := &socksServer{user: "pu", pass: "s3cret-pw"}
+	addr := s.start(t)
+	conn, err := dialProxy(t.Context(), &url.URL{Scheme: "socks5h", Host: addr, User: url.UserPassword("pu", "s3cret-pw")}, "h.example:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := s.asked(t); a.user != "pu" || a.pass != "s3cret-pw" {
+		t.Errorf("the proxy got user %q password %q", a.user, a.pass)
+	}
+	checkTunnel(t, conn, "")
+	conn.Close()
+
+	for _, c := range []struct {
+		user *url.Userinfo
+		want string
+	}{
+		{url.UserPassword("pu", "wrong-s3cret"), "socks5 proxy refused the user name and password"},
+		{nil, "socks5 proxy refused our authentication method"},
+		{url.UserPassword("", "s3cret"), "socks5 needs a user name with the password"},
+		{url.UserPassword("pu", strings.Repeat("s3cret", 50)), "socks5 user name or password too long"},
+	} {
+		_, err := dialProxy(t.Context(), &url.URL{Scheme: "socks5h", Host: addr, User: c.user}, "h.example:80")
+		if err == nil || err.Error() != c.want {
+			t.Errorf("user %v: %v, want %q", c.user, err, c.want)
+		}
+	}
+}
+
+// What the proxy says no with is named, on one line.
+func TestSOCKS5Refusals(t *testing.T) {
+	for _, c := range []struct {
+		s    *socksServer
+		want string
+	}{
+		{&socksServer{refuse: true}, "socks5 proxy refused our authentication method"},
+		{&socksServer{reply: 5}, "socks5 proxy could not connect to h.example:80: connection refused"},
+		{&socksServer{reply: 2}, "socks5 proxy could not connect to h.example:80: connection not allowed by ruleset"},
+	} {
+		addr := c.s.start(t)
+		if _, err := dialProxy(t.Context(), &url.URL{Scheme: "socks5h", Host: addr}, "h.example:80"); err == nil || err.Error() != c.want {
+			t.Errorf("%+v: %v, want %q", c.s, err, c.want)
+		}
+	}
+	closed := serveTCP(t, func(c net.Conn) { io.ReadFull(c, make([]byte, 3)) }) // reads the greeting, hangs up
+	if _, err := dialProxy(t.Context(), &url.URL{Scheme: "socks5h", Host: closed}, "h.example:80"); err == nil || err.Error() != "socks5 greeting: EOF" {
+		t.Errorf("a proxy that hangs up: %v", err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	refused := ln.Addr().String()
+	ln.Close()
+	if _, err := dialProxy(t.Context(), &url.URL{Scheme: "socks5", Host: refused}, "10.0.0.1:80"); !errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "socks") {
+		t.Errorf("a proxy that is not there: %v, want the dial's error", err)
+	}
+}
+
+// A cancel (Ctrl-C) or the connect timeout ends a handshake the proxy
+// does not answer, with the context's error.
+func TestSOCKS5Cancel(t *testing.T) {
+	greeted := make(chan struct{})
+	addr := serveTCP(t, func(c net.Conn) {
+		io.ReadFull(c, make([]byte, 3))
+		close(greeted)
+		io.Copy(io.Discard, c) // until the client hangs up
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() { <-greeted; cancel() }()
+	if _, err := dialProxy(ctx, &url.URL{Scheme: "socks5h", Host: addr}, "h.example:80"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	ctx, cancel = context.WithDeadline(t.Context(), time.Now())
+	defer cancel()
+	if _, err := dialProxy(ctx, &url.URL{Scheme: "socks5h", Host: addr}, "h.example:80"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("past the deadline: %v", err)
+	}
 }
