@@ -148,8 +148,8 @@ func TestProxies(t *testing.T) {
 	}{
 		{"http", target, httpConnect, ""},
 		{"socks5", target, socks5(asked), "127.0.0.1"},
-		{"socks5", "ws://localhost:" + port + "/", socks5(asked), "localhost"},
-		{"socks5h", "ws://localhost:" + port + "/", socks5(asked), "localhost"},
+		{"socks5", "ws://localhost:" + port + "/", socks5(asked), "127.0.0.1"},  // wsx resolves the name
+		{"socks5h", "ws://localhost:" + port + "/", socks5(asked), "localhost"}, // the proxy does
 	} {
 		addr, tunnels := startProxy(t, p.handle)
 		r := runWsx(&Env{Stdin: strings.NewReader("via proxy\n")}, "connect", "--proxy", p.scheme+"://"+addr, p.target)

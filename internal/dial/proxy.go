@@ -151,12 +151,18 @@ type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // dialSOCKS5 opens a tunnel to addr through the SOCKS5 proxy at proxyAddr
 // (RFC 1928, with RFC 1929 user name and password), reached with dial,
-// using x/net's client. socks5:// and socks5h:// both send the name, for
-// the proxy to resolve. It returns the connection to the proxy, the tunnel from then on.
+// using x/net's client. As in curl, socks5:// sends an address: wsx
+// resolves the name; socks5h:// sends the name, for the proxy to resolve.
+// It returns the connection to the proxy, the tunnel from then on.
 func dialSOCKS5(ctx context.Context, dial dialFunc, p *url.URL, proxyAddr, addr string) (net.Conn, error) {
 	auth, err := socksAuth(p.User)
 	if err != nil {
 		return nil, err
+	}
+	if p.Scheme == "socks5" {
+		if addr, err = resolveHere(ctx, p, addr); err != nil {
+			return nil, err
+		}
 	}
 	fw := &socksForward{dial: dial, auth: auth != nil}
 	d, _ := proxy.SOCKS5("tcp", proxyAddr, auth, fw) // its error is always nil
@@ -184,6 +190,32 @@ func socksAuth(u *url.Userinfo) (*proxy.Auth, error) {
 		return nil, errors.New("socks5 user name or password too long")
 	}
 	return &proxy.Auth{User: u.Username(), Password: pass}, nil
+}
+
+// resolveHere is addr with its host name resolved, for socks5://: the
+// first address the resolver gives, as curl takes.
+func resolveHere(ctx context.Context, p *url.URL, addr string) (string, error) {
+	host, port, _ := net.SplitHostPort(addr)
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err == nil && len(ips) > 0 {
+		return net.JoinHostPort(ips[0].Unmap().WithZone("").String(), port), nil
+	}
+	if err == nil {
+		err = &net.AddrError{Err: "no address found", Addr: host}
+	}
+	if ctx.Err() != nil || isTimeout(err) {
+		return "", err // dialError says the time ran out
+	}
+	why := err.Error()
+	var dns *net.DNSError
+	var bad *net.AddrError
+	if errors.As(err, &dns) {
+		why = dns.Err
+	} else if errors.As(err, &bad) {
+		why = bad.Err
+	}
+	return "", exit.Errorf(exit.Connect, "proxy %s: cannot resolve %s: %s", p.Redacted(), host, why).
+		Hint("socks5:// resolves host names on this machine; socks5h:// leaves that to the proxy")
 }
 
 // socksForward reaches the SOCKS5 proxy for x/net's client (it is a

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/internal/wstest"
 )
 
@@ -247,8 +248,9 @@ func checkTunnel(t *testing.T, c net.Conn, early string) {
 	}
 }
 
-// socks5:// and socks5h:// send the name, for the proxy to resolve; an IP
-// address goes as it is.
+// socks5:// resolves the name here and sends the address; socks5h://
+// sends the name, for the proxy to resolve (curl's meanings). An IP
+// address goes as it is either way.
 func TestSOCKS5Resolution(t *testing.T) {
 	s := &socksServer{early: "early:"}
 	addr := s.start(t)
@@ -257,7 +259,7 @@ func TestSOCKS5Resolution(t *testing.T) {
 		atyp           byte
 		host           string
 	}{
-		{"socks5", "localhost:8765", 3, "localhost"},
+		{"socks5", "localhost:8765", 1, "127.0.0.1"},
 		{"socks5h", "localhost:8765", 3, "localhost"},
 		{"socks5h", "wsx-test.example:443", 3, "wsx-test.example"},
 		{"socks5", "10.1.2.3:80", 1, "10.1.2.3"},
@@ -332,6 +334,25 @@ func TestSOCKS5Refusals(t *testing.T) {
 	if _, err := dialProxy(t.Context(), &url.URL{Scheme: "socks5", Host: refused}, "10.0.0.1:80"); !errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "socks") {
 		t.Errorf("a proxy that is not there: %v, want the dial's error", err)
 	}
+}
+
+// A name socks5:// cannot resolve is said so, with the way out: socks5h://.
+func TestSOCKS5ResolveFails(t *testing.T) {
+	s := &socksServer{}
+	addr := s.start(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	p := &url.URL{Scheme: "socks5", Host: addr, User: url.UserPassword("pu", "s3cret")}
+	_, err := dialProxy(ctx, p, "wsx-test.onion:80") // .onion is never looked up (RFC 7686)
+	var e *exit.Error
+	if !errors.As(err, &e) || e.Code != exit.Connect || !strings.HasPrefix(e.Msg, "proxy socks5://pu:xxxxx@"+addr+": cannot resolve wsx-test.onion: ") || len(e.Hints) != 1 {
+		t.Fatalf("%v (%T)", err, err)
+	}
+	conn, err := dialProxy(ctx, &url.URL{Scheme: "socks5h", Host: addr}, "wsx-test.onion:80")
+	if err != nil || s.asked(t).host != "wsx-test.onion" {
+		t.Fatalf("socks5h:// must leave the name to the proxy: %v", err)
+	}
+	conn.Close()
 }
 
 // A cancel (Ctrl-C) or the connect timeout ends a handshake the proxy
