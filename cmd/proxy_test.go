@@ -74,34 +74,98 @@ func httpConnect(c net.Conn, br *bufio.Reader) (string, bool) {
 	return req.Host, true
 }
 
-// socks5 answers one RFC 1928 CONNECT without authentication.
-func socks5(c net.Conn, br *bufio.Reader) (string, bool) {
+// socks5 answers one RFC 1928 CONNECT without authentication, to an IPv4
+// address or a name; asked, when not nil, gets the host it was asked for.
+func socks5(asked chan<- string) func(c net.Conn, br *bufio.Reader) (string, bool) {
+	return func(c net.Conn, br *bufio.Reader) (string, bool) {
+		head := make([]byte, 2)
+		if _, err := io.ReadFull(br, head); err != nil {
+			return "", false
+		}
+		io.ReadFull(br, make([]byte, head[1]))
+		c.Write([]byte{5, 0})
+		req := make([]byte, 4)
+		if _, err := io.ReadFull(br, req); err != nil {
+			return "", false
+		}
+		var host string
+		switch req[3] {
+		case 1:
+			ip := make([]byte, 4)
+			io.ReadFull(br, ip)
+			host = net.IP(ip).String()
+		case 3:
+			n, _ := br.ReadByte()
+			name := make([]byte, n)
+			io.ReadFull(br, name)
+			host = string(name)
+		default:
+			return "", false
+		}
+		port := make([]byte, 2)
+		io.ReadFull(br, port)
+		if asked != nil {
+			asked <- host
+		}
+		c.Write([]byte{5, 0, 0, 1, 0, 0, 0, 0, 0, 0})
+		return net.JoinHostPort(host, strconv.Itoa(int(binary.BigEndian.Uint16(port)))), true
+	}
+}
+
+// socks5NoMethod refuses every authentication method offered.
+func socks5NoMethod(c net.Conn, br *bufio.Reader) (string, bool) {
 	head := make([]byte, 2)
-	if _, err := io.ReadFull(br, head); err != nil {
-		return "", false
-	}
+	io.ReadFull(br, head)
 	io.ReadFull(br, make([]byte, head[1]))
-	c.Write([]byte{5, 0})
-	req := make([]byte, 4)
-	if _, err := io.ReadFull(br, req); err != nil || req[3] != 1 {
-		return "", false
+	c.Write([]byte{5, 0xff})
+	return "", false
+}
+
+// socks5WrongPassword asks for a user name and password (RFC 1929), reads
+// them and refuses them.
+func socks5WrongPassword(c net.Conn, br *bufio.Reader) (string, bool) {
+	head := make([]byte, 2)
+	io.ReadFull(br, head)
+	io.ReadFull(br, make([]byte, head[1]))
+	c.Write([]byte{5, 2})
+	br.ReadByte() // the version
+	for range 2 { // the user name, then the password
+		n, _ := br.ReadByte()
+		io.ReadFull(br, make([]byte, n))
 	}
-	addr := make([]byte, 6)
-	io.ReadFull(br, addr)
-	c.Write([]byte{5, 0, 0, 1, 0, 0, 0, 0, 0, 0})
-	return net.JoinHostPort(net.IP(addr[:4]).String(), strconv.Itoa(int(binary.BigEndian.Uint16(addr[4:])))), true
+	c.Write([]byte{1, 1})
+	return "", false
 }
 
 func TestProxies(t *testing.T) {
 	_, target, _ := startServer(t, serve.Options{})
+	port := target[strings.LastIndex(target, ":")+1 : len(target)-1]
+	asked := make(chan string, 1)
 	for _, p := range []struct {
-		scheme string
-		handle func(net.Conn, *bufio.Reader) (string, bool)
-	}{{"http", httpConnect}, {"socks5", socks5}} {
+		scheme, target string
+		handle         func(net.Conn, *bufio.Reader) (string, bool)
+		asked          string // what the socks5 proxy must be asked for
+	}{
+		{"http", target, httpConnect, ""},
+		{"socks5", target, socks5(asked), "127.0.0.1"},
+		{"socks5", "ws://localhost:" + port + "/", socks5(asked), "127.0.0.1"},  // wsx resolves the name
+		{"socks5h", "ws://localhost:" + port + "/", socks5(asked), "localhost"}, // the proxy does
+	} {
 		addr, tunnels := startProxy(t, p.handle)
-		r := runWsx(&Env{Stdin: strings.NewReader("via proxy\n")}, "connect", "--proxy", p.scheme+"://"+addr, target)
+		r := runWsx(&Env{Stdin: strings.NewReader("via proxy\n")}, "connect", "--proxy", p.scheme+"://"+addr, p.target)
 		if r.code != 0 || r.stdout.String() != "via proxy\n" || tunnels.Load() != 1 {
-			t.Errorf("%s proxy: exit %d, stdout %q, tunnels %d; stderr:\n%s", p.scheme, r.code, r.stdout, tunnels.Load(), r.stderr)
+			t.Errorf("%s proxy to %s: exit %d, stdout %q, tunnels %d; stderr:\n%s", p.scheme, p.target, r.code, r.stdout, tunnels.Load(), r.stderr)
+		}
+		if p.asked == "" {
+			continue
+		}
+		select {
+		case got := <-asked:
+			if got != p.asked {
+				t.Errorf("%s proxy to %s was asked for %s, want %s", p.scheme, p.target, got, p.asked)
+			}
+		default:
+			t.Errorf("%s proxy to %s was asked nothing", p.scheme, p.target)
 		}
 	}
 }

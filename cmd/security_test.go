@@ -155,7 +155,8 @@ func TestProxyCredentialsRedacted(t *testing.T) {
 		io.WriteString(c, "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
 		return "", false
 	})
-	noAuthSocks, _ := startProxy(t, socks5) // offers no authentication: ours is refused
+	noMethodSocks, _ := startProxy(t, socks5NoMethod)
+	wrongPassSocks, _ := startProxy(t, socks5WrongPassword)
 	_, target, _ := startServer(t, serve.Options{})
 	targetHost := strings.TrimSuffix(strings.TrimPrefix(target, "ws://"), "/")
 	for _, c := range []struct {
@@ -168,8 +169,10 @@ func TestProxyCredentialsRedacted(t *testing.T) {
 			`proxy http://pu:xxxxx@127\.0\.0\.1:1: dial tcp 127\.0\.0\.1:1: connect: connection refused`},
 		{"407", []string{"--proxy", "http://pu:" + secretMark + "@" + refusing, target}, nil,
 			`proxy http://pu:xxxxx@` + regexp.QuoteMeta(refusing) + `: CONNECT ` + regexp.QuoteMeta(targetHost) + ` refused: 407 Proxy Authentication Required`},
-		{"socks5 auth", []string{"--proxy", "socks5://pu:" + secretMark + "@" + noAuthSocks, target}, nil,
-			`proxy socks5://pu:xxxxx@` + regexp.QuoteMeta(noAuthSocks) + `: socks5 proxy refused our authentication method`},
+		{"socks5 method", []string{"--proxy", "socks5://pu:" + secretMark + "@" + noMethodSocks, target}, nil,
+			`proxy socks5://pu:xxxxx@` + regexp.QuoteMeta(noMethodSocks) + `: socks5 proxy refused our authentication method`},
+		{"socks5 password", []string{"--proxy", "socks5h://pu:" + secretMark + "@" + wrongPassSocks, target}, nil,
+			`proxy socks5h://pu:xxxxx@` + regexp.QuoteMeta(wrongPassSocks) + `: socks5 proxy refused the user name and password`},
 		{"HTTPS_PROXY", []string{"--connect-timeout", "5s", "wss://wsx-test.invalid/"}, map[string]string{"HTTPS_PROXY": "http://pu:" + secretMark + "@127.0.0.1:1"},
 			`proxy http://pu:xxxxx@127\.0\.0\.1:1: dial tcp 127\.0\.0\.1:1: connect: connection refused`},
 	} {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"net/http/httptrace"
+	"sync"
 	"time"
 
 	"github.com/wsx-cli/wsx/internal/wire"
@@ -55,35 +57,47 @@ func (n *netDialer) dial(ctx context.Context, _, addr string) (net.Conn, error) 
 	return wire.NewCoalescer(n.tap), nil
 }
 
+// dialTCP connects to addr, through the proxy if there is one. Direct, one
+// net.Dialer tries every address of the name (Happy Eyeballs: IPv6 and IPv4
+// in parallel), and its trace hooks time the phases: DNS when the look-up
+// is done (none for an IP address), TCP when the connection is up.
 func (n *netDialer) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
 	if n.cfg.Proxy != nil {
 		c, err := dialProxy(ctx, n.cfg.Proxy, addr)
 		n.timings.TCP = time.Since(n.start)
 		return c, err
 	}
-	host, port, _ := net.SplitHostPort(addr)
-	ips := []net.IPAddr{{IP: net.ParseIP(host)}}
-	if ips[0].IP == nil { // a name: resolve it, and time that
-		var err error
-		ips, err = net.DefaultResolver.LookupIPAddr(ctx, host)
-		n.timings.DNS = time.Since(n.start)
-		if err != nil {
-			return nil, err
-		}
+	// The hooks run in the dialer's goroutines, the losing racer's maybe
+	// after DialContext returns: they fill seen, which is copied once.
+	var mu sync.Mutex
+	var seen Timings
+	done := false
+	trace := &httptrace.ClientTrace{
+		DNSDone: func(httptrace.DNSDoneInfo) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !done {
+				seen.DNS = time.Since(n.start)
+			}
+		},
+		ConnectStart: func(_, addr string) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !done {
+				seen.Addr = addr // the last tried, when all fail
+			}
+		},
 	}
 	var d net.Dialer
-	var firstErr error
-	for _, ip := range ips {
-		n.timings.Addr = net.JoinHostPort(ip.String(), port)
-		c, err := d.DialContext(ctx, "tcp", n.timings.Addr)
-		if err == nil {
-			n.timings.TCP = time.Since(n.start)
-			n.timings.Addr = c.RemoteAddr().String()
-			return c, nil
-		}
-		if firstErr == nil {
-			firstErr = err
-		}
+	c, err := d.DialContext(httptrace.WithClientTrace(ctx, trace), "tcp", addr)
+	mu.Lock()
+	done = true
+	n.timings.DNS, n.timings.Addr = seen.DNS, seen.Addr
+	mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
-	return nil, firstErr
+	n.timings.TCP = time.Since(n.start)
+	n.timings.Addr = c.RemoteAddr().String()
+	return c, nil
 }

@@ -4,38 +4,27 @@ import (
 	"bufio"
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/wsx-cli/wsx/internal/exit"
+	"golang.org/x/net/http/httpproxy"
+	"golang.org/x/net/proxy"
 )
 
-// proxyFor picks the proxy: --proxy, else HTTPS_PROXY (wss) or HTTP_PROXY
-// (ws), then ALL_PROXY, unless NO_PROXY matches. Like Go's net/http, the
-// environment never proxies loopback hosts; --proxy always applies.
+// proxyFor picks the proxy: --proxy, which always applies (loopback too),
+// else one from the environment (envProxy).
 func proxyFor(flag string, t *Target, getenv func(string) string) (*url.URL, error) {
 	raw, from := flag, "--proxy"
 	if raw == "" {
-		host := t.URL.Hostname()
-		if IsLoopback(host) || noProxy(host, env(getenv, "NO_PROXY")) {
-			return nil, nil
-		}
-		from = "HTTP_PROXY"
-		if t.URL.Scheme == "wss" {
-			from = "HTTPS_PROXY"
-		}
-		if raw = env(getenv, from); raw == "" {
-			from, raw = "ALL_PROXY", env(getenv, "ALL_PROXY")
-		}
-		if raw == "" {
-			return nil, nil
+		var err error
+		if raw, from, err = envProxy(t, getenv); raw == "" || err != nil {
+			return nil, err
 		}
 	}
 	if !strings.Contains(raw, "://") {
@@ -52,34 +41,60 @@ func proxyFor(flag string, t *Target, getenv func(string) string) (*url.URL, err
 	return nil, exit.Usagef("proxy scheme %q in %s is not supported: use http:// or socks5://", u.Scheme, from)
 }
 
-// env reads an upper- or lower-case variable, as curl does.
-func env(getenv func(string) string, name string) string {
-	if v := getenv(name); v != "" {
-		return v
+// chosen stands for the proxy in what httpproxy is told: wsx parses the
+// variable itself, to refuse a bad value (httpproxy drops it unsaid).
+const chosen = "http://chosen.invalid"
+
+// envProxy reads the proxy variables as curl does: https_proxy (wss) or
+// http_proxy (ws), else all_proxy, each also in upper case (the lower case
+// first), unless no_proxy (NO_PROXY) names the host. It returns the value
+// and the variable's name, or "" for a direct connection. Whether a proxy
+// applies is x/net's httpproxy's answer, as for Go's net/http: NO_PROXY
+// holds names (with their subdomains; .name for the subdomains only), IP
+// addresses and CIDR blocks, each with or without :port, or *; loopback
+// hosts are never proxied; and under CGI (REQUEST_METHOD set) HTTP_PROXY
+// may come from a client's Proxy header (httpoxy), so it is refused.
+func envProxy(t *Target, getenv func(string) string) (raw, from string, err error) {
+	if IsLoopback(t.URL.Hostname()) { // httpproxy knows localhost, not *.localhost
+		return "", "", nil
 	}
-	return getenv(strings.ToLower(name))
+	u := *t.URL
+	u.Scheme, from = "http", "HTTP_PROXY"
+	if t.URL.Scheme == "wss" {
+		u.Scheme, from = "https", "HTTPS_PROXY"
+	}
+	cgi := getenv("REQUEST_METHOD") != "" && u.Scheme == "http"
+	if from, raw = env(getenv, from); raw == "" {
+		from, raw = env(getenv, "ALL_PROXY")
+		cgi = false // httpproxy does not know ALL_PROXY; no header sets it
+	}
+	if raw == "" {
+		return "", "", nil
+	}
+	_, noProxy := env(getenv, "NO_PROXY")
+	cfg := httpproxy.Config{HTTPProxy: chosen, HTTPSProxy: chosen, NoProxy: noProxy, CGI: cgi}
+	switch p, err := cfg.ProxyFunc()(&u); {
+	case err != nil:
+		return "", "", exit.Usagef("not using %s under CGI (REQUEST_METHOD is set): a client may have set it", from).
+			Hint("see https://go.dev/s/cgihttpproxy; give the proxy with --proxy")
+	case p == nil:
+		return "", "", nil
+	}
+	return raw, from, nil
 }
 
-// noProxy reports whether host matches a NO_PROXY list.
-func noProxy(host, list string) bool {
-	host = strings.ToLower(host)
-	for _, p := range strings.Split(list, ",") {
-		p = strings.ToLower(strings.TrimSpace(p))
-		if h, _, err := net.SplitHostPort(p); err == nil {
-			p = h
-		}
-		switch {
-		case p == "":
-		case p == "*", p == host:
-			return true
-		case strings.HasSuffix(host, "."+strings.TrimPrefix(p, ".")):
-			return true
-		}
+// env reads a variable in lower case, else in upper case, as curl and
+// httpproxy do; it returns the name it read.
+func env(getenv func(string) string, name string) (string, string) {
+	lower := strings.ToLower(name)
+	if v := getenv(lower); v != "" {
+		return lower, v
 	}
-	return false
+	return name, getenv(name)
 }
 
-// dialProxy opens a tunnel to addr through an http:// or socks5:// proxy.
+// dialProxy opens a tunnel to addr through an http://, socks5:// or
+// socks5h:// proxy.
 func dialProxy(ctx context.Context, p *url.URL, addr string) (net.Conn, error) {
 	port := p.Port()
 	if port == "" {
@@ -88,19 +103,18 @@ func dialProxy(ctx context.Context, p *url.URL, addr string) (net.Conn, error) {
 			port = "80"
 		}
 	}
+	proxyAddr := net.JoinHostPort(p.Hostname(), port)
 	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(p.Hostname(), port))
+	if p.Scheme != "http" {
+		return dialSOCKS5(ctx, d.DialContext, p, proxyAddr, addr)
+	}
+	c, err := d.DialContext(ctx, "tcp", proxyAddr)
 	if err != nil {
 		return nil, err
 	}
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if p.Scheme == "http" {
-		err = connectHTTP(c, p, addr)
-	} else {
-		err = connectSOCKS5(c, p, addr)
-	}
-	if err != nil {
+	if err := connectHTTP(c, p, addr); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -132,93 +146,169 @@ func connectHTTP(c net.Conn, p *url.URL, addr string) error {
 	return nil
 }
 
-// connectSOCKS5 speaks RFC 1928 (with RFC 1929 username/password auth).
-func connectSOCKS5(c net.Conn, p *url.URL, addr string) error {
-	methods := []byte{5, 1, 0}
-	if p.User != nil {
-		methods = []byte{5, 1, 2}
+// dialFunc dials TCP: net.Dialer.DialContext, or a test's.
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// dialSOCKS5 opens a tunnel to addr through the SOCKS5 proxy at proxyAddr
+// (RFC 1928, with RFC 1929 user name and password), reached with dial,
+// using x/net's client. As in curl, socks5:// sends an address: wsx
+// resolves the name; socks5h:// sends the name, for the proxy to resolve.
+// It returns the connection to the proxy, the tunnel from then on.
+func dialSOCKS5(ctx context.Context, dial dialFunc, p *url.URL, proxyAddr, addr string) (net.Conn, error) {
+	auth, err := socksAuth(p.User)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := c.Write(methods); err != nil {
-		return err
-	}
-	var reply [2]byte
-	if _, err := io.ReadFull(c, reply[:]); err != nil {
-		return fmt.Errorf("socks5 greeting: %w", err)
-	}
-	if reply[0] != 5 || reply[1] != methods[2] {
-		return errors.New("socks5 proxy refused our authentication method")
-	}
-	if p.User != nil {
-		if err := socksAuth(c, p.User); err != nil {
-			return err
+	if p.Scheme == "socks5" {
+		if addr, err = resolveHere(ctx, p, addr); err != nil {
+			return nil, err
 		}
 	}
-	return socksConnect(c, addr)
+	fw := &socksForward{dial: dial, auth: auth != nil}
+	d, _ := proxy.SOCKS5("tcp", proxyAddr, auth, fw) // its error is always nil
+	if _, err := d.(proxy.ContextDialer).DialContext(ctx, "tcp", addr); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err() // x/net ends a cancelled handshake with a deadline: say why
+		}
+		return nil, fw.explain(err, addr)
+	}
+	return fw.conn.Conn, nil
 }
 
-func socksAuth(c net.Conn, u *url.Userinfo) error {
-	name, pass := u.Username(), ""
-	pass, _ = u.Password()
-	if len(name) > 255 || len(pass) > 255 {
-		return errors.New("socks5 user name or password too long")
+// socksAuth is the user name and password to offer, if any.
+func socksAuth(u *url.Userinfo) (*proxy.Auth, error) {
+	if u == nil {
+		return nil, nil
 	}
-	msg := append([]byte{1, byte(len(name))}, name...)
-	msg = append(append(msg, byte(len(pass))), pass...)
-	if _, err := c.Write(msg); err != nil {
-		return err
+	pass, hasPass := u.Password()
+	switch name := u.Username(); {
+	case name == "" && !hasPass: // socks5://@host
+		return nil, nil
+	case name == "":
+		return nil, errors.New("socks5 needs a user name with the password")
+	case len(name) > 255 || len(pass) > 255:
+		return nil, errors.New("socks5 user name or password too long")
 	}
-	var reply [2]byte
-	if _, err := io.ReadFull(c, reply[:]); err != nil {
-		return fmt.Errorf("socks5 auth: %w", err)
+	return &proxy.Auth{User: u.Username(), Password: pass}, nil
+}
+
+// resolveHere is addr with its host name resolved, for socks5://: the
+// first address the resolver gives, as curl takes.
+func resolveHere(ctx context.Context, p *url.URL, addr string) (string, error) {
+	host, port, _ := net.SplitHostPort(addr)
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err == nil && len(ips) > 0 {
+		return net.JoinHostPort(ips[0].Unmap().WithZone("").String(), port), nil
 	}
-	if reply[1] != 0 {
+	if err == nil {
+		err = &net.AddrError{Err: "no address found", Addr: host}
+	}
+	if ctx.Err() != nil || isTimeout(err) {
+		return "", err // dialError says the time ran out
+	}
+	why := err.Error()
+	var dns *net.DNSError
+	var bad *net.AddrError
+	if errors.As(err, &dns) {
+		why = dns.Err
+	} else if errors.As(err, &bad) {
+		why = bad.Err
+	}
+	return "", exit.Errorf(exit.Connect, "proxy %s: cannot resolve %s: %s", p.Redacted(), host, why).
+		Hint("socks5:// resolves host names on this machine; socks5h:// leaves that to the proxy")
+}
+
+// socksForward reaches the SOCKS5 proxy for x/net's client (it is a
+// proxy.ContextDialer) and keeps the connection.
+type socksForward struct {
+	dial dialFunc
+	auth bool // credentials are offered
+	conn *socksConn
+}
+
+func (f *socksForward) Dial(network, addr string) (net.Conn, error) {
+	return f.DialContext(context.Background(), network, addr)
+}
+
+func (f *socksForward) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := f.dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	f.conn = &socksConn{Conn: c, auth: f.auth}
+	return f.conn, nil
+}
+
+// errMethod is a proxy's choice of a method wsx did not offer.
+var errMethod = errors.New("socks5 proxy chose an authentication method not offered")
+
+// socksConn is the connection to the proxy during the handshake. It counts
+// the messages sent, to name the step that failed, and keeps the method
+// the proxy chose. Offered no credentials, x/net takes any method but
+// "none acceptable" and goes on unauthenticated; wsx offered only "no
+// authentication", and refuses the others (RFC 1928 §3).
+type socksConn struct {
+	net.Conn
+	auth   bool
+	sent   int // messages written
+	read   int // bytes read
+	method byte
+}
+
+func (c *socksConn) Write(b []byte) (int, error) {
+	c.sent++
+	return c.Conn.Write(b)
+}
+
+func (c *socksConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if c.read < 2 && c.read+n >= 2 { // the method reply's second byte
+		c.method = b[1-c.read]
+		if !c.auth && c.method != 0 && c.method != 0xff {
+			return 0, errMethod
+		}
+	}
+	c.read += n
+	return n, err
+}
+
+// explain puts a failed handshake in wsx's words, on one line: x/net's
+// name neither the step nor the address.
+func (f *socksForward) explain(err error, addr string) error {
+	var op *net.OpError
+	if errors.As(err, &op) && strings.HasPrefix(op.Op, "socks") {
+		err = op.Err // "socks connect tcp proxy->addr: ": wsx names the proxy itself
+	}
+	if f.conn == nil {
+		return err // the proxy was not reached
+	}
+	msg, rest := err.Error(), ""
+	is := func(theirs string) (ok bool) {
+		rest, ok = strings.CutPrefix(msg, theirs)
+		return ok
+	}
+	switch {
+	case errors.Is(err, errMethod), is("no acceptable authentication methods"), is("unsupported authentication method "):
+		return errors.New("socks5 proxy refused our authentication method")
+	case is("username/password authentication failed"), is("invalid username/password version"):
 		return errors.New("socks5 proxy refused the user name and password")
-	}
-	return nil
-}
-
-func socksConnect(c net.Conn, addr string) error {
-	host, portStr, _ := net.SplitHostPort(addr)
-	port, _ := strconv.Atoi(portStr)
-	msg := []byte{5, 1, 0}
-	if ip := net.ParseIP(host); ip != nil && ip.To4() != nil {
-		msg = append(append(msg, 1), ip.To4()...)
-	} else if ip != nil {
-		msg = append(append(msg, 4), ip.To16()...)
-	} else if len(host) <= 255 {
-		msg = append(append(msg, 3, byte(len(host))), host...)
-	} else {
+	case is("unexpected protocol version "):
+		return fmt.Errorf("socks5 proxy sent a bad reply (version %s)", rest)
+	case is("unknown address type "):
+		return fmt.Errorf("socks5 proxy sent a bad reply (address type %s)", rest)
+	case is("non-zero reserved field"):
+		return errors.New("socks5 proxy sent a bad reply (reserved byte not 0)")
+	case is("unknown error "):
+		return fmt.Errorf("socks5 proxy could not connect to %s: %s", addr, rest)
+	case is("FQDN too long"):
 		return errors.New("socks5: the host name is longer than 255 bytes")
 	}
-	msg = binary.BigEndian.AppendUint16(msg, uint16(port))
-	if _, err := c.Write(msg); err != nil {
-		return err
+	step := "connect"
+	switch {
+	case f.conn.sent <= 1:
+		step = "greeting"
+	case f.conn.sent == 2 && f.conn.method == 2:
+		step = "auth"
 	}
-	var head [4]byte
-	if _, err := io.ReadFull(c, head[:]); err != nil {
-		return fmt.Errorf("socks5 connect: %w", err)
-	}
-	if head[0] != 5 {
-		return fmt.Errorf("socks5 proxy sent a bad reply (version %d)", head[0])
-	}
-	if head[1] != 0 {
-		return fmt.Errorf("socks5 proxy could not connect to %s (reply %d)", addr, head[1])
-	}
-	var skip int
-	switch head[3] {
-	case 1:
-		skip = 4
-	case 4:
-		skip = 16
-	case 3:
-		var l [1]byte
-		if _, err := io.ReadFull(c, l[:]); err != nil {
-			return err
-		}
-		skip = int(l[0])
-	default:
-		return fmt.Errorf("socks5 proxy sent a bad reply (address type %d)", head[3])
-	}
-	_, err := io.CopyN(io.Discard, c, int64(skip+2))
-	return err
+	return fmt.Errorf("socks5 %s: %w", step, err)
 }

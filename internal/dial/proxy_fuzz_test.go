@@ -3,6 +3,7 @@ package dial
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"io"
@@ -13,11 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
-// Fuzz targets for what wsx reads from a proxy by itself (cmd/proxy.go):
-// the answer to CONNECT (read with net/http, judged by wsx) and the SOCKS5
-// replies (RFC 1928, RFC 1929), parsed by hand.
+// Fuzz targets for what wsx reads from a proxy (proxy.go): the answer to
+// CONNECT (read with net/http, judged by wsx) and the SOCKS5 replies (RFC
+// 1928, RFC 1929), read by x/net's client under wsx's checks.
 
 // tunnelData stands for the first bytes through the tunnel. A WebSocket
 // client speaks first, so in real life they arrive only after the upgrade
@@ -54,8 +56,11 @@ func (c *fuzzConn) Read(b []byte) (int, error) {
 	return 0, io.EOF
 }
 
-func (c *fuzzConn) Write(b []byte) (int, error) { return c.written.Write(b) }
-func (c *fuzzConn) Close() error                { return nil }
+func (c *fuzzConn) Write(b []byte) (int, error)      { return c.written.Write(b) }
+func (c *fuzzConn) Close() error                     { return nil }
+func (c *fuzzConn) SetDeadline(time.Time) error      { return nil } // x/net's SOCKS5 client bounds its reads
+func (c *fuzzConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *fuzzConn) SetWriteDeadline(time.Time) error { return nil }
 
 // fuzzAddr is the address to tunnel to: the one ParseTarget gives for
 // rawURL, or a fixed one when rawURL is refused or its host is not a name
@@ -154,9 +159,12 @@ type socksRequest struct {
 	port       int
 }
 
-// readSOCKSRequest parses what wsx wrote, by RFC 1928 and RFC 1929; ok is
-// false when it is not well formed or has bytes left over.
-func readSOCKSRequest(b []byte, auth bool) (r socksRequest, ok bool) {
+// readSOCKSRequest parses what wsx wrote, by RFC 1928 and RFC 1929, for a
+// proxy that chose method: the greeting (offering "no authentication",
+// and "user name and password" too with credentials), the credentials if
+// the proxy chose those, and CONNECT. ok is false when it is not well
+// formed or has bytes left over.
+func readSOCKSRequest(b []byte, auth bool, method byte) (r socksRequest, ok bool) {
 	take := func(n int) []byte {
 		if n > len(b) {
 			ok = false
@@ -167,11 +175,14 @@ func readSOCKSRequest(b []byte, auth bool) (r socksRequest, ok bool) {
 		return out
 	}
 	ok = true
-	g := take(3)
-	if g[0] != 5 || g[1] != 1 || g[2] != map[bool]byte{false: 0, true: 2}[auth] {
+	want := []byte{5, 1, 0}
+	if auth {
+		want = []byte{5, 2, 0, 2}
+	}
+	if !bytes.Equal(take(len(want)), want) {
 		return r, false
 	}
-	if auth {
+	if method == 2 {
 		if take(1)[0] != 1 {
 			return r, false
 		}
@@ -182,52 +193,60 @@ func readSOCKSRequest(b []byte, auth bool) (r socksRequest, ok bool) {
 	if h[0] != 5 || h[1] != 1 || h[2] != 0 {
 		return r, false
 	}
-	switch h[3] {
-	case 1:
-		r.host = net.IP(take(4)).String()
-	case 4:
-		r.host = net.IP(take(16)).String()
-	case 3:
-		r.host = string(take(int(take(1)[0])))
-	default:
+	host, known := socksHost(h[3], take)
+	if !known {
 		return r, false
 	}
+	r.host = host
 	r.port = int(binary.BigEndian.Uint16(take(2)))
 	return r, ok && len(b) == 0
 }
 
-// socksReplies reads a proxy's replies as RFC 1928 and RFC 1929 define
-// them: the method reply (VER 5, the method asked for), the auth status
-// (0 is success), then the CONNECT reply (VER 5, REP, RSV, ATYP 1, 3 or 4,
-// the address, the port). It returns how many bytes they take, whether
-// they grant the tunnel, and whether answer holds all the bytes a reader
-// needs to decide.
-func socksReplies(a []byte, auth bool) (n int, granted, complete bool) {
-	method := byte(0)
-	if auth {
-		method = 2
+// socksHost reads the address of a SOCKS5 request or reply of type atyp
+// (1 IPv4, 3 a name, 4 IPv6) with take; known is false for another type.
+func socksHost(atyp byte, take func(int) []byte) (host string, known bool) {
+	switch atyp {
+	case 1:
+		return net.IP(take(4)).String(), true
+	case 4:
+		return net.IP(take(16)).String(), true
+	case 3:
+		return string(take(int(take(1)[0]))), true
 	}
-	switch {
-	case len(a) < 2:
-		return 0, false, false
-	case a[0] != 5 || a[1] != method:
-		return 2, false, true
+	return "", false
+}
+
+// socksReplies reads a proxy's replies as RFC 1928 and RFC 1929 define
+// them: the method reply (VER 5, a method offered: 0, or 2 when wsx has
+// credentials), the auth status (VER 1, 0 is success) if the method is 2,
+// then the CONNECT reply (VER 5, REP 0, RSV 0, ATYP 1, 3 or 4, the
+// address, the port). It returns the method, how many bytes the replies
+// take, whether they grant the tunnel, whether they get as far as CONNECT
+// (wsx then has written it), and whether answer holds all the bytes a
+// reader needs to decide.
+func socksReplies(a []byte, auth bool) (method byte, n int, granted, connects, complete bool) {
+	if len(a) < 2 {
+		return 0, 0, false, false, false
+	}
+	method = a[1]
+	if a[0] != 5 || method != 0 && !(auth && method == 2) {
+		return method, 2, false, false, true
 	}
 	off := 2
-	if auth {
+	if method == 2 {
 		switch {
 		case len(a) < 4:
-			return 0, false, false
-		case a[3] != 0:
-			return 4, false, true
+			return method, 0, false, false, false
+		case a[2] != 1 || a[3] != 0:
+			return method, 4, false, false, true
 		}
 		off = 4
 	}
 	if len(a) < off+4 {
-		return 0, false, false
+		return method, 0, false, true, false
 	}
-	if a[off] != 5 || a[off+1] != 0 {
-		return off + 4, false, true
+	if a[off] != 5 || a[off+1] != 0 || a[off+2] != 0 {
+		return method, off + 4, false, true, true
 	}
 	var addrLen int
 	switch a[off+3] {
@@ -237,35 +256,28 @@ func socksReplies(a []byte, auth bool) (n int, granted, complete bool) {
 		addrLen = 16
 	case 3:
 		if len(a) < off+5 {
-			return 0, false, false
+			return method, 0, false, true, false
 		}
 		addrLen = 1 + int(a[off+4])
 	default:
-		return off + 4, false, true // no way to know where the reply ends
+		return method, off + 4, false, true, true // no way to know where the reply ends
 	}
 	if n = off + 4 + addrLen + 2; len(a) < n {
-		return 0, false, false
+		return method, 0, false, true, false
 	}
-	return n, true, true
+	return method, n, true, true, true
 }
 
-// FuzzSOCKS5Reply: wsx's requests to a SOCKS5 proxy are well formed and
-// name the address to reach; the tunnel is taken only when the proxy's
-// replies are well formed and say yes (method accepted, auth status 0,
-// CONNECT reply 0); and exactly the replies are read, nothing of the
-// tunnel after them.
+// FuzzSOCKS5Reply: the SOCKS5 handshake (x/net's client, under wsx's
+// checks) never panics or hangs; wsx's requests are well formed and name
+// the address to reach (an IP address through socks5://, the name through
+// socks5h://); the tunnel is taken only when the proxy's replies are well
+// formed and say yes (a method offered, auth status 0, CONNECT reply 0);
+// exactly the replies are read, nothing of the tunnel after them; and an
+// error is one line, without the password.
 //
-// BUG(issue 7): fails today, in two ways:
-//   - the CONNECT reply's version and address type are not checked: the
-//     replies "\x05\x00" then "\x07\x00\x09\x00\x00\x00" (VER 7, ATYP 0,
-//     read as no address and a port) are taken as success, and the tunnel
-//     starts at a wrong place. Proposed fix: in socksConnect, refuse a
-//     reply whose VER is not 5 or whose ATYP is not 1, 3 or 4 ("socks5
-//     proxy sent a bad reply").
-//   - a host name longer than 255 bytes is sent with its length cut to a
-//     byte (ws://aaa…(300 a)…/ through socks5://): the request is
-//     malformed. Proposed fix: refuse such a name before writing ("host
-//     name too long for socks5"); DNS names are at most 253 bytes anyway.
+// The address is an IP address (socks5://, sent as it is) or a name
+// (socks5h://): no DNS look-up here.
 func FuzzSOCKS5Reply(f *testing.F) {
 	ok4 := []byte{5, 0, 0, 1, 10, 0, 0, 1, 0x1f, 0x90}
 	f.Add("ws://example.org/", false, []byte("\x05\x00"), ok4)
@@ -276,44 +288,66 @@ func FuzzSOCKS5Reply(f *testing.F) {
 	f.Add("ws://h/", true, []byte("\x05\x02\x01\x01"), []byte{})
 	f.Add("ws://h/", false, []byte("\x05\x00"), []byte{5, 5, 0, 1, 0, 0, 0, 0, 0, 0})
 	f.Add("ws://h/", false, []byte("\x05"), []byte{})
+	f.Add("ws://h/", true, []byte("\x05\x00"), ok4)                                   // credentials offered, not needed
+	f.Add("ws://h/", false, []byte("\x05\x02"), ok4)                                  // a method not offered
+	f.Add("ws://h/", false, []byte("\x05\x00"), []byte{5, 0, 1, 1, 0, 0, 0, 0, 0, 0}) // RSV not 0
+	f.Add("ws://h/", false, []byte("\x05\x00"), []byte("\x07\x00\x09\x00\x00\x00"))
+	f.Add("ws://"+strings.Repeat("a", 300)+"/", false, []byte("\x05\x00"), ok4)
 	f.Fuzz(func(t *testing.T, rawURL string, auth bool, greeting, reply []byte) {
 		addr := fuzzAddr(rawURL)
-		p := &url.URL{Scheme: "socks5", Host: "proxy:1080"}
+		host, port, _ := net.SplitHostPort(addr)
+		p := &url.URL{Scheme: "socks5h", Host: "proxy:1080"}
+		if ip := net.ParseIP(host); ip != nil {
+			p.Scheme, host = "socks5", ip.String()
+		}
 		user, pass := "", ""
 		if auth {
 			user, pass = "user", "s3cret"
 			p.User = url.UserPassword(user, pass)
 		}
 		answer := slices.Concat(greeting, reply)
-		n, granted, complete := socksReplies(answer, auth)
+		method, n, granted, connects, complete := socksReplies(answer, auth)
 		c := newFuzzConn(bytes.Clone(answer))
 		if !complete {
 			c.tunnel = nil // the proxy says no more; the client does not speak
 		}
-		err := connectSOCKS5(c, p, addr)
+		dial := func(context.Context, string, string) (net.Conn, error) { return c, nil }
+		type result struct {
+			conn net.Conn
+			err  error
+		}
+		done := make(chan result, 1)
+		go func() {
+			conn, err := dialSOCKS5(t.Context(), dial, p, "proxy:1080", addr)
+			done <- result{conn, err}
+		}()
+		var res result
+		select {
+		case res = <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("replies %q (auth %v): the handshake hangs", answer, auth)
+		}
+		err := res.err
 		consumed := len(answer) - len(c.answer)
 
-		host, port, _ := net.SplitHostPort(addr)
 		if len(host) > 255 { // a SOCKS5 name has a one-byte length
 			if err == nil || bytes.Contains(c.written.Bytes(), []byte(host)) {
 				t.Fatalf("host name of %d bytes: err %v, request %q", len(host), err, c.written.Bytes())
 			}
 			return
 		}
-		method := map[bool]byte{false: 0, true: 2}[auth]
-		if len(answer) >= 2 && answer[0] == 5 && answer[1] == method && (!auth || len(answer) >= 4 && answer[3] == 0) {
-			// the proxy took the method and the credentials: wsx wrote its CONNECT
-			req, ok := readSOCKSRequest(c.written.Bytes(), auth)
-			if ip := net.ParseIP(host); ip != nil {
-				host = ip.String()
-			}
-			if !ok || req.host != host || strconv.Itoa(req.port) != port || req.user != user || req.pass != pass {
+		if connects { // wsx wrote its CONNECT
+			req, ok := readSOCKSRequest(c.written.Bytes(), auth, method)
+			if !ok || req.host != host || strconv.Itoa(req.port) != port || method == 2 && (req.user != user || req.pass != pass) {
 				t.Fatalf("socks5 request %q for %s (auth %v) reads as %+v, %v", c.written.Bytes(), addr, auth, req, ok)
 			}
 		}
+		if c.tunneled > 0 {
+			t.Fatalf("replies %q: read %d bytes of the tunnel (err %v)", answer, c.tunneled, err)
+		}
 		if err != nil {
-			if msg := err.Error(); msg == "" || strings.ContainsAny(msg, "\r\n") {
-				t.Fatalf("connectSOCKS5 error %q is not one line", msg)
+			if msg := err.Error(); msg == "" || strings.ContainsAny(msg, "\r\n") || hasControl(msg) || auth && !strings.Contains(addr, pass) && strings.Contains(msg, pass) {
+				t.Fatalf("socks5 error %q is not one line of text, or shows the password", msg)
 			}
 			if granted {
 				t.Fatalf("replies %q grant the tunnel, but: %v", answer, err)
@@ -323,8 +357,8 @@ func FuzzSOCKS5Reply(f *testing.F) {
 		if !granted {
 			t.Fatalf("took the tunnel after the replies %q (auth %v), which do not grant it (complete %v)", answer, auth, complete)
 		}
-		if consumed != n || c.tunneled > 0 {
-			t.Fatalf("replies %q: read %d bytes of them and %d of the tunnel, want %d and 0", answer, consumed, c.tunneled, n)
+		if consumed != n || res.conn != c {
+			t.Fatalf("replies %q: read %d bytes of them, want %d; conn %T", answer, consumed, n, res.conn)
 		}
 	})
 }

@@ -181,9 +181,10 @@ invalid URL a user name or password holding /, ?, # or @ must be percent-encoded
 
 // FuzzProxyFor: a proxy, from --proxy or the environment, is http://,
 // socks5:// or socks5h:// with a host and a valid port or none; the
-// environment never proxies loopback hosts or hosts NO_PROXY names, while
-// --proxy always applies; and no error shows the proxy URL, which may hold
-// a password.
+// environment never proxies loopback hosts or hosts NO_PROXY names (as
+// noProxyModel reads it), and proxies the others, while --proxy always
+// applies; and no error shows the proxy URL, which may hold a password.
+// host may carry a port, for NO_PROXY's host:port entries.
 func FuzzProxyFor(f *testing.F) {
 	f.Add("", "http://proxy:3128", "example.org", "")
 	f.Add("socks5://u:secretpw@proxy:1080", "", "example.org", "")
@@ -193,12 +194,20 @@ func FuzzProxyFor(f *testing.F) {
 	f.Add("https://u:secretpw@proxy", "", "h", "")
 	f.Add("http://u:secretpw@proxy:99999", "", "h", "")
 	f.Add("", "socks5h://[::1]:1080", "h", "other.org, example.org:443")
+	f.Add("", "socks5://proxy", "10.1.2.3:8443", "10.0.0.0/8")
+	f.Add("", "http://proxy", "example.org:8443", "example.org:8443")
+	f.Add("", "http://proxy", "example.org", "example.org:8443")
+	f.Add("", "http://proxy", "[2001:db8::7]", "2001:db8::/32")
+	f.Add("", "http://proxy", "svc.intra", "*.intra")
 	f.Fuzz(func(t *testing.T, flag, envProxy, host, noProxyList string) {
 		tg, err := ParseTarget("wss://" + host + "/")
 		if err != nil {
 			return
 		}
-		host = tg.URL.Hostname()
+		host, port := tg.URL.Hostname(), tg.URL.Port()
+		if port == "" {
+			port = "443"
+		}
 		getenv := func(name string) string {
 			switch name {
 			case "HTTPS_PROXY":
@@ -223,17 +232,18 @@ func FuzzProxyFor(f *testing.F) {
 			}
 			return
 		}
+		excluded, known := noProxyModel(noProxyList, host, port)
 		if p == nil {
 			if flag != "" {
 				t.Fatalf("--proxy %q was not used", flag)
 			}
-			if envProxy != "" && !IsLoopback(host) && !noProxy(host, noProxyList) {
-				t.Fatalf("HTTPS_PROXY %q was not used for %s", envProxy, host)
+			if envProxy != "" && !IsLoopback(host) && known && !excluded {
+				t.Fatalf("HTTPS_PROXY %q was not used for %s port %s (NO_PROXY %q)", envProxy, host, port, noProxyList)
 			}
 			return
 		}
-		if flag == "" && (IsLoopback(host) || noProxyNames(noProxyList, host)) {
-			t.Fatalf("the environment proxied %s (NO_PROXY %q)", host, noProxyList)
+		if flag == "" && (IsLoopback(host) || known && excluded) {
+			t.Fatalf("the environment proxied %s port %s (NO_PROXY %q)", host, port, noProxyList)
 		}
 		switch p.Scheme {
 		case "http", "socks5", "socks5h":
@@ -246,14 +256,51 @@ func FuzzProxyFor(f *testing.F) {
 	})
 }
 
-// noProxyNames reports whether a NO_PROXY list names host itself (or is *),
-// the cases where curl and Go agree.
-func noProxyNames(list, host string) bool {
-	for _, p := range strings.Split(list, ",") {
-		p = strings.TrimSpace(p)
-		if p == "*" || strings.EqualFold(p, host) {
-			return true
+// noProxyName is a name in a NO_PROXY entry, with a leading "." or "*."
+// for the subdomains only.
+var noProxyName = regexp.MustCompile(`^(\*?\.)?([a-z0-9_-]+(?:\.[a-z0-9_-]+)*)$`)
+
+// noProxyModel says whether a NO_PROXY list names host on port, by the
+// rules the README gives (those of Go's net/http): * names every host; a
+// CIDR block its addresses; an IP address itself; a name itself and its
+// subdomains, .name and *.name the subdomains only; names match names and
+// addresses addresses; an entry with a :port only that port. Case does not
+// matter. known is false when the list or host holds something else
+// (non-ASCII, an IPv6 zone, another form): then the model does not say.
+func noProxyModel(list, host, port string) (excluded, known bool) {
+	host = strings.ToLower(host)
+	if strings.ContainsFunc(host+list, func(r rune) bool { return r >= 0x80 }) || strings.Contains(host, "%") {
+		return false, false
+	}
+	hostIP := net.ParseIP(host)
+	known = true
+	for _, e := range strings.Split(strings.ToLower(list), ",") {
+		e = strings.TrimSpace(e)
+		if _, block, err := net.ParseCIDR(e); err == nil {
+			excluded = excluded || hostIP != nil && block.Contains(hostIP)
+			continue
+		}
+		name, entryPort := e, ""
+		if h, p, err := net.SplitHostPort(e); err == nil {
+			name, entryPort = h, p
+			if _, err := strconv.ParseUint(p, 10, 16); err != nil {
+				known = false
+				continue
+			}
+		}
+		ip, m := net.ParseIP(name), noProxyName.FindStringSubmatch(name)
+		switch {
+		case e == "":
+		case e == "*":
+			return true, true
+		case ip == nil && m == nil:
+			known = false
+		case entryPort != "" && entryPort != port:
+		case ip != nil:
+			excluded = excluded || ip.Equal(hostIP)
+		case hostIP == nil:
+			excluded = excluded || strings.HasSuffix(host, "."+m[2]) || m[1] == "" && host == m[2]
 		}
 	}
-	return false
+	return excluded, known
 }
