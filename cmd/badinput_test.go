@@ -101,8 +101,8 @@ var badInputs = []badInput{
 	{dialCommands, []string{"--protocol", "bad proto", "URL"}, `invalid --protocol "bad proto": .*`},
 
 	// Proxies, TLS files.
-	{dialCommands, []string{"--proxy", "ftp://p:1", "URL"}, `proxy scheme "ftp" in --proxy is not supported: use http:// or socks5://`},
-	{dialCommands, []string{"--proxy", "https://p:443", "URL"}, `proxy scheme "https" in --proxy is not supported: use http:// or socks5://`},
+	{dialCommands, []string{"--proxy", "ftp://p:1", "URL"}, `proxy scheme "ftp" in --proxy is not supported: use http://, socks5:// or socks5h://`},
+	{dialCommands, []string{"--proxy", "https://p:443", "URL"}, `proxy scheme "https" in --proxy is not supported: use http://, socks5:// or socks5h://`},
 	{dialCommands, []string{"--proxy", "http://u:s3cret@:99999", "URL"}, `invalid proxy URL in --proxy`},
 	{dialCommands, []string{"--cacert", "/nonexistent/ca.pem", "URL"}, `cannot read --cacert: open /nonexistent/ca.pem: no such file or directory`},
 	{dialCommands, []string{"--cert", "/nonexistent/c.pem", "URL"}, `--cert and --key go together`},

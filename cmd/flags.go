@@ -25,7 +25,7 @@ func dialFlags() []cli.Flag {
 		&cli.StringFlag{Name: "cacert", Usage: "trust the CA certificates in `FILE` (PEM)"},
 		&cli.StringFlag{Name: "cert", Usage: "client certificate `FILE` (PEM)"},
 		&cli.StringFlag{Name: "key", Usage: "client private key `FILE` (PEM)"},
-		&cli.StringFlag{Name: "proxy", Usage: "connect through `URL` (http:// or socks5://); default from HTTPS_PROXY, HTTP_PROXY, NO_PROXY"},
+		&cli.StringFlag{Name: "proxy", Usage: "connect through `URL` (http://, socks5:// or socks5h://); default from HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY"},
 		&cli.BoolFlag{Name: "compress", Usage: "offer permessage-deflate and report what the server accepted"},
 		&cli.StringFlag{Name: "max-size", Value: "64MiB", Usage: "largest incoming message accepted, in `BYTES` (KiB, MiB, GiB, kB, MB, GB suffixes)"},
 		&cli.StringFlag{Name: "ping-interval", Usage: "send a ping every `DUR`; -v or jsonl report each round trip"},
@@ -50,7 +50,7 @@ func sessionFlags() []cli.Flag {
 func outputFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "auto", Usage: "print messages as `auto|raw|pretty|compact|jsonl`"},
-		&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: `auto|always|never` (NO_COLOR is honoured)"},
+		&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: `auto|always|never` (NO_COLOR, CLICOLOR_FORCE, FORCE_COLOR and TERM=dumb honoured)"},
 		&cli.StringFlag{Name: "binary-as", Value: "auto", Usage: "print binary messages as `auto|hex|base64|raw`"},
 		&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Usage: "prefix each message with the time it arrived"},
 	}

@@ -27,7 +27,7 @@ func probeCommand(env *Env) *cli.Command {
 			&cli.BoolFlag{Name: "ping", Usage: "a ping must be answered (round trip reported)"},
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "report as `text|json`"},
 			&cli.StringFlag{Name: "junit", Usage: "also write a JUnit XML report to `FILE`"},
-			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: `auto|always|never` (NO_COLOR is honoured)"},
+			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: `auto|always|never` (NO_COLOR, CLICOLOR_FORCE, FORCE_COLOR and TERM=dumb honoured)"},
 			&cli.IntFlag{Name: "repeat", Value: 1, Usage: "probe `N` times and report pass counts and latency"},
 			&cli.StringFlag{Name: "interval", Usage: "wait `DUR` between repeated probes"},
 		}),

@@ -101,14 +101,21 @@ Ctrl\-C closes with 1000 and exits 130; a second Ctrl\-C exits at once.
 	b.WriteString(`.SH ENVIRONMENT
 .TP
 .BR HTTPS_PROXY ", " HTTP_PROXY ", " ALL_PROXY
-the proxy for wss:// and ws:// URLs when \-\-proxy is not given (http:// or
-socks5://); never used for loopback addresses
+the proxy for wss:// and ws:// URLs when \-\-proxy is not given (http://,
+socks5:// or socks5h://); never used for loopback addresses
 .TP
 .B NO_PROXY
-hosts to reach without the proxy
+hosts to reach without the proxy: names and their subdomains, IP addresses,
+CIDR blocks, each with an optional :port, or *
+.TP
+.BR CLICOLOR_FORCE ", " FORCE_COLOR
+colour even when the stream is not a terminal (unless NO_COLOR is set)
 .TP
 .B NO_COLOR
 no colour, unless \-\-color always
+.TP
+.B TERM
+dumb: no colour, unless \-\-color always or a force variable
 .SH EXAMPLES
 .nf
 .RS

@@ -38,7 +38,7 @@ func proxyFor(flag string, t *Target, getenv func(string) string) (*url.URL, err
 	case "http", "socks5", "socks5h":
 		return u, nil
 	}
-	return nil, exit.Usagef("proxy scheme %q in %s is not supported: use http:// or socks5://", u.Scheme, from)
+	return nil, exit.Usagef("proxy scheme %q in %s is not supported: use http://, socks5:// or socks5h://", u.Scheme, from)
 }
 
 // chosen stands for the proxy in what httpproxy is told: wsx parses the

@@ -129,7 +129,7 @@ func TestProxyEnvironmentErrors(t *testing.T) {
 	}{
 		{map[string]string{"HTTPS_PROXY": "http://u:s3cret@:99999"}, "invalid proxy URL in HTTPS_PROXY"},
 		{map[string]string{"https_proxy": "http://%zz"}, "invalid proxy URL in https_proxy"},
-		{map[string]string{"ALL_PROXY": "ftp://p:21"}, `proxy scheme "ftp" in ALL_PROXY is not supported: use http:// or socks5://`},
+		{map[string]string{"ALL_PROXY": "ftp://p:21"}, `proxy scheme "ftp" in ALL_PROXY is not supported: use http://, socks5:// or socks5h://`},
 	} {
 		_, err := proxyFor("", tg, func(k string) string { return c.env[k] })
 		if e := wstest.CheckUsage(t, err, c.want); strings.Contains(e.Msg, "s3cret") {
