@@ -20,8 +20,11 @@
 # It installs nothing itself.
 #
 # Usage: bash scripts/interop.sh
-# Prints one line per check, then `N passed, N failed`; exits 1 on a failure,
-# 2 when it cannot run.
+# Prints one line per check (ok, FAIL, or for a check marked with
+# expect_known_bug: KNOWN when it failed on the bug only, FIXED when it
+# passed), then `N passed, N failed`, followed by `, N known` when some
+# checks failed on a known bug. Exits 1 on a failure (a KNOWN is not one), 2
+# when it cannot run.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
@@ -117,12 +120,16 @@ BIG_SHA=$({ cat "$tmp/big"; echo; } | sha256sum | cut -d' ' -f1)
 
 PASSED=0
 FAILED=0
+KNOWN=0    # checks that failed only on a known bug (expect_known_bug)
 SRV=       # the server (or client) of the current checks: node, python
 LOG=       # that server's report log
 ID=1       # the connection id of the next check; URLs carry it as id=$ID
 RID=0      # the connection id of the check in progress
 cur=       # the label of the check in progress
 why=()     # why it failed
+kwhy=()    # why it failed on a known bug
+kref=()    # the known bugs that the check in progress has assertions for
+known=     # set while expect_known_bug runs its command: the bug
 cmdline=
 t0=0       # when the check in progress started (µs), for INTEROP_TIMES=1
 out=$tmp/out
@@ -137,14 +144,24 @@ finish() {
 		took=$(((${EPOCHREALTIME/./} - t0) / 1000))
 		took=" (${took}ms)"
 	fi
-	if [ "${#why[@]}" -eq 0 ]; then
+	local w refs=''
+	for w in ${kref[@]+"${kref[@]}"}; do refs+=${refs:+, }$w; done
+	if [ "${#why[@]}" -eq 0 ] && [ "${#kref[@]}" -eq 0 ]; then
 		PASSED=$((PASSED + 1))
 		printf 'ok   %-5s %s%s\n' "$SRV" "$cur" "$took"
+	elif [ "${#why[@]}" -eq 0 ] && [ "${#kwhy[@]}" -eq 0 ]; then
+		PASSED=$((PASSED + 1))
+		printf 'FIXED %-5s %s: passed despite %s (an intermittent bug can miss a run: drop the mark once it is fixed)%s\n' "$SRV" "$cur" "$refs" "$took"
+	elif [ "${#why[@]}" -eq 0 ]; then
+		KNOWN=$((KNOWN + 1))
+		printf 'KNOWN %-5s %s (%s): %s%s\n' "$SRV" "$cur" "$refs" "${kwhy[0]}" "$took"
+		for w in "${kwhy[@]:1}"; do printf '       also: %s\n' "$w"; done
+		printf '       command: %s\n' "$cmdline"
 	else
 		FAILED=$((FAILED + 1))
 		printf 'FAIL %-5s %s: %s%s\n' "$SRV" "$cur" "${why[0]}" "$took"
-		local w
 		for w in "${why[@]:1}"; do printf '       also: %s\n' "$w"; done
+		for w in ${kwhy[@]+"${kwhy[@]}"}; do printf '       also (known, %s): %s\n' "$refs" "$w"; done
 		printf '       command: %s\n' "$cmdline"
 		printf '       exit status: %s\n' "$rc"
 		printf '       stdout (%s lines):\n' "$(wc -l <"$out")"
@@ -154,6 +171,8 @@ finish() {
 	fi
 	cur=
 	why=()
+	kwhy=()
+	kref=()
 }
 
 # run STDIN LABEL STATUS CMD...: starts a check: runs CMD with STDIN,
@@ -171,12 +190,35 @@ run() {
 	"$@" <"$in" >"$out" 2>"$err" || rc=$?
 	RID=$ID
 	ID=$((ID + 1))
-	[ "$rc" = "$want" ] || why+=("exit status $rc, want $want")
+	[ "$rc" = "$want" ] || fail "exit status $rc, want $want"
 }
 check() { run /dev/null "$@"; }
 check_in() { run "$@"; }
 
-fail() { why+=("$*"); }
+fail() {
+	if [ -n "$known" ]; then
+		kwhy+=("$*")
+	else
+		why+=("$*")
+	fi
+}
+
+# expect_known_bug BUG CMD...: runs CMD, an assertion or a check (then its
+# exit status is what is marked), counting what fails in it as BUG, a known
+# bug, rather than as a failure: the check prints KNOWN if that is all that
+# failed (counted apart, as `N known`), and FIXED when it passed (counted as
+# passed; an intermittent bug can miss a run, so FIXED once is not proof).
+# Assertions outside expect_known_bug still fail the check.
+#   expect_known_bug "issue 12" out_is hello
+expect_known_bug() {
+	known=$1
+	shift
+	"$@"
+	local r new=1
+	for r in ${kref[@]+"${kref[@]}"}; do [ "$r" != "$known" ] || new=0; done
+	[ "$new" = 0 ] || kref+=("$known")
+	known=
+}
 
 # out_is TEXT: stdout is exactly TEXT and a newline (nothing for "").
 out_is() {
@@ -759,5 +801,7 @@ GCONN=0
 serve_suite node
 serve_suite python
 
-echo "$PASSED passed, $FAILED failed"
+summary="$PASSED passed, $FAILED failed"
+[ "$KNOWN" -eq 0 ] || summary+=", $KNOWN known"
+echo "$summary"
 [ "$FAILED" -eq 0 ]
