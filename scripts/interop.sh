@@ -5,23 +5,31 @@
 # two servers that are neither Go nor wsx: scripts/interop/server.js (Node,
 # `ws`) and scripts/interop/server.py (Python, `websockets`). Both behave
 # identically, driven by the request URL (see the top of either file, or
-# scripts/interop/README.md), so one list of checks runs against both. Then
-# the independent clients scripts/interop/client.{js,py} check `wsx serve`
-# from the other side.
+# scripts/interop/README.md), so one list of checks runs against both. A
+# third server, websocketd running `cat` (each text message a line to cat,
+# each line cat writes a message), gets the few checks a plain line echo can
+# answer: it has no close codes, subprotocols or refusals to drive. (It is Go
+# on gorilla/websocket, like wsx: a widely used server, not an independent
+# implementation of the protocol.) Then the independent clients
+# scripts/interop/client.{js,py} check `wsx serve` from the other side.
 #
 # Every check compares wsx's stdout, stderr lines and exit status with what
 # README.md documents, and where a connection was made, the server's own
 # report of it (messages, bytes, sha256 of their content, the close code it
 # received).
 #
-# Needs: go, node, /usr/bin/python3 with websockets, and
+# Needs: go, node, /usr/bin/python3 with websockets, websocketd, and
 #   npm ci --prefix scripts/interop        (Node's ws, pinned)
 #   apt-get install -y python3-websockets  (Python's websockets)
+#   apt-get install -y --no-install-recommends websocketd
 # It installs nothing itself.
 #
 # Usage: bash scripts/interop.sh
-# Prints one line per check, then `N passed, N failed`; exits 1 on a failure,
-# 2 when it cannot run.
+# Prints one line per check (ok, FAIL, or for a check marked with
+# expect_known_bug: KNOWN when it failed on the bug only, FIXED when it
+# passed), a `reply rate:` line (measured, not asserted), then
+# `N passed, N failed`, followed by `, N known` when some checks failed on a
+# known bug. Exits 1 on a failure (a KNOWN is not one), 2 when it cannot run.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
@@ -42,6 +50,8 @@ command -v "$NODE" >/dev/null || die "node is not on PATH"
 [ -x "$PY" ] || die "$PY is missing (the suite needs Debian's python3 with python3-websockets)"
 "$PY" -c 'import websockets.legacy.server' 2>/dev/null ||
 	die "$PY cannot import websockets: run apt-get install -y python3-websockets"
+command -v websocketd >/dev/null ||
+	die "websocketd is missing: run apt-get install -y --no-install-recommends websocketd"
 for tool in timeout sha256sum base64 hexdump cmp; do
 	command -v "$tool" >/dev/null || die "$tool is missing"
 done
@@ -93,14 +103,79 @@ start() {
 	die "$name did not print its URL within 20s"
 }
 
+# free_port: a port that was free a moment ago, chosen by the kernel.
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_websocketd: starts websocketd with cat (a line echo), as start does
+# the others, with its log (which it writes to stdout) in
+# $tmp/websocketd.log and its URL in $tmp/websocketd.url. websocketd cannot
+# listen on port 0 and say which port it got (it prints the port it was
+# given), so the kernel picks a free port (free_port) and websocketd is
+# given it; should something take the port in between, websocketd fails to
+# bind and exits, and another port is tried. Ready is when websocketd's
+# access log shows a plain HTTP request made to the port (at most 20s): a
+# port that merely accepts connections may be held by whatever took it,
+# before websocketd has failed to bind.
+start_websocketd() {
+	local try i port pid
+	for ((try = 0; try < 5; try++)); do
+		port=$(free_port) || die "could not find a free port"
+		websocketd --address=127.0.0.1 --port="$port" cat </dev/null >"$tmp/websocketd.log" 2>"$tmp/websocketd.err" &
+		pid=$!
+		pids+=("$pid")
+		pid_of[websocketd]=$pid
+		for ((i = 0; i < 200; i++)); do
+			if ! kill -0 "$pid" 2>/dev/null; then
+				if grep -q 'address already in use' "$tmp/websocketd.log"; then
+					forget websocketd
+					continue 2
+				fi
+				die "websocketd exited: $(cat "$tmp/websocketd.log" "$tmp/websocketd.err" | head -c 2000)"
+			fi
+			if grep -qF "/interop-ready'" "$tmp/websocketd.log"; then
+				printf 'ws://127.0.0.1:%s\n' "$port" >"$tmp/websocketd.url"
+				return 0
+			fi
+			(
+				exec 3<>"/dev/tcp/127.0.0.1/$port" &&
+					printf 'GET /interop-ready HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 &&
+					timeout 2 cat <&3 >/dev/null
+			) 2>/dev/null
+			sleep 0.1
+		done
+		die "websocketd did not listen on port $port within 20s"
+	done
+	die "websocketd found no free port in $try tries: $(tail -n 1 "$tmp/websocketd.log")"
+}
+
+# forget NAME: waits for server NAME, which has exited or been killed, and
+# drops it from the list cleanup kills (its pid may be reused once reaped).
+forget() {
+	local pid=${pid_of[$1]} p rest=()
+	wait "$pid" 2>/dev/null
+	for p in "${pids[@]}"; do [ "$p" = "$pid" ] || rest+=("$p"); done
+	pids=(${rest[@]+"${rest[@]}"})
+	unset "pid_of[$1]"
+}
+
+# stop NAME: ends server NAME (kill and wait) before the suite's end.
+stop() {
+	kill "${pid_of[$1]}" 2>/dev/null
+	forget "$1"
+}
+
 start node "$NODE" scripts/interop/server.js
 start python "$PY" scripts/interop/server.py
 start serve-echo timeout 600 "$WSX" serve 127.0.0.1:0 --protocol chat
 start serve-close timeout 600 "$WSX" serve 127.0.0.1:0 --close-after 0 --close-code 1014 --close-reason 'upstream down'
+start_websocketd
 
 # --- fixtures ----------------------------------------------------------------
 
 seq 1 100000 >"$tmp/seq"
+seq 1 1000 >"$tmp/seq1000"
 SEQ_SHA=$(sha256sum <"$tmp/seq" | cut -d' ' -f1)
 printf 'a\nb\n' >"$tmp/ab"
 printf 'one\n' >"$tmp/one"
@@ -117,12 +192,16 @@ BIG_SHA=$({ cat "$tmp/big"; echo; } | sha256sum | cut -d' ' -f1)
 
 PASSED=0
 FAILED=0
-SRV=       # the server (or client) of the current checks: node, python
+KNOWN=0    # checks that failed only on a known bug (expect_known_bug)
+SRV=       # the server (or client) of the current checks: node, python, websocketd
 LOG=       # that server's report log
 ID=1       # the connection id of the next check; URLs carry it as id=$ID
 RID=0      # the connection id of the check in progress
 cur=       # the label of the check in progress
 why=()     # why it failed
+kwhy=()    # why it failed on a known bug
+kref=()    # the known bugs that the check in progress has assertions for
+known=     # set while expect_known_bug runs its command: the bug
 cmdline=
 t0=0       # when the check in progress started (µs), for INTEROP_TIMES=1
 out=$tmp/out
@@ -137,14 +216,24 @@ finish() {
 		took=$(((${EPOCHREALTIME/./} - t0) / 1000))
 		took=" (${took}ms)"
 	fi
-	if [ "${#why[@]}" -eq 0 ]; then
+	local w refs=''
+	for w in ${kref[@]+"${kref[@]}"}; do refs+=${refs:+, }$w; done
+	if [ "${#why[@]}" -eq 0 ] && [ "${#kref[@]}" -eq 0 ]; then
 		PASSED=$((PASSED + 1))
 		printf 'ok   %-5s %s%s\n' "$SRV" "$cur" "$took"
+	elif [ "${#why[@]}" -eq 0 ] && [ "${#kwhy[@]}" -eq 0 ]; then
+		PASSED=$((PASSED + 1))
+		printf 'FIXED %-5s %s: passed despite %s (an intermittent bug can miss a run: drop the mark once it is fixed)%s\n' "$SRV" "$cur" "$refs" "$took"
+	elif [ "${#why[@]}" -eq 0 ]; then
+		KNOWN=$((KNOWN + 1))
+		printf 'KNOWN %-5s %s (%s): %s%s\n' "$SRV" "$cur" "$refs" "${kwhy[0]}" "$took"
+		for w in "${kwhy[@]:1}"; do printf '       also: %s\n' "$w"; done
+		printf '       command: %s\n' "$cmdline"
 	else
 		FAILED=$((FAILED + 1))
 		printf 'FAIL %-5s %s: %s%s\n' "$SRV" "$cur" "${why[0]}" "$took"
-		local w
 		for w in "${why[@]:1}"; do printf '       also: %s\n' "$w"; done
+		for w in ${kwhy[@]+"${kwhy[@]}"}; do printf '       also (known, %s): %s\n' "$refs" "$w"; done
 		printf '       command: %s\n' "$cmdline"
 		printf '       exit status: %s\n' "$rc"
 		printf '       stdout (%s lines):\n' "$(wc -l <"$out")"
@@ -154,6 +243,8 @@ finish() {
 	fi
 	cur=
 	why=()
+	kwhy=()
+	kref=()
 }
 
 # run STDIN LABEL STATUS CMD...: starts a check: runs CMD with STDIN,
@@ -171,12 +262,35 @@ run() {
 	"$@" <"$in" >"$out" 2>"$err" || rc=$?
 	RID=$ID
 	ID=$((ID + 1))
-	[ "$rc" = "$want" ] || why+=("exit status $rc, want $want")
+	[ "$rc" = "$want" ] || fail "exit status $rc, want $want"
 }
 check() { run /dev/null "$@"; }
 check_in() { run "$@"; }
 
-fail() { why+=("$*"); }
+fail() {
+	if [ -n "$known" ]; then
+		kwhy+=("$*")
+	else
+		why+=("$*")
+	fi
+}
+
+# expect_known_bug BUG CMD...: runs CMD, an assertion or a check (then its
+# exit status is what is marked), counting what fails in it as BUG, a known
+# bug, rather than as a failure: the check prints KNOWN if that is all that
+# failed (counted apart, as `N known`), and FIXED when it passed (counted as
+# passed; an intermittent bug can miss a run, so FIXED once is not proof).
+# Assertions outside expect_known_bug still fail the check.
+#   expect_known_bug "issue 12" out_is hello
+expect_known_bug() {
+	known=$1
+	shift
+	"$@"
+	local r new=1
+	for r in ${kref[@]+"${kref[@]}"}; do [ "$r" != "$known" ] || new=0; done
+	[ "$new" = 0 ] || kref+=("$known")
+	known=
+}
 
 # out_is TEXT: stdout is exactly TEXT and a newline (nothing for "").
 out_is() {
@@ -187,6 +301,11 @@ out_is() {
 	fi
 }
 out_file() { cmp -s "$1" "$out" || fail "stdout differs from ${1#"$tmp"/}"; }
+out_lines() {
+	local n
+	n=$(wc -l <"$out")
+	[ "$n" = "$1" ] || fail "stdout has $n lines, want $1"
+}
 out_line() { grep -Fxq -- "$1" "$out" || fail "no stdout line: $1"; }
 out_re() { grep -Eq -- "$1" "$out" || fail "no stdout line matching: $1"; }
 err_line() { grep -Fxq -- "$1" "$err" || fail "no stderr line: $1"; }
@@ -752,12 +871,86 @@ serve_suite() {
 	finish
 }
 
+# --- websocketd: a line echo (cat) -------------------------------------------
+
+# websocketd serves any path, has no close codes, subprotocols or refusals to
+# drive, and keeps no report: these checks look at wsx's side only.
+#
+# Known bug (issue 12): wsx sends its close frame right after its last
+# message, and websocketd stops sending once it has read a close frame, so
+# replies still on their way through cat are often lost. What depends on
+# the replies is marked with expect_known_bug; the rest must pass. (probe
+# waits for the replies its --expect asks for before it closes.)
+websocketd_suite() {
+	SRV=websocketd
+	LOG=
+	local W
+	W=$(cat "$tmp/websocketd.url")
+
+	printf 'a\nb\nc\n' >"$tmp/in"
+	check_in "$tmp/in" "connect: lines echoed by cat" 0 wsx connect "$W/"
+	expect_known_bug "issue 12" out_is $'a\nb\nc'
+	connected ''
+	closed_by_client
+
+	check "send hello, on any path" 0 wsx send "$W/any/path" hello
+	expect_known_bug "issue 12" out_is hello
+	connected 'any/path'
+	closed_by_client
+	err_re '^sent 1 message \(5 bytes\), received '
+	expect_known_bug "issue 12" err_line 'sent 1 message (5 bytes), received 1 message (5 bytes)'
+
+	# probe matches its --expect before it closes, so the reply is never
+	# cut: not marked (100 of 100 runs passed when this was written).
+	check "probe --send hi --expect hi" 0 wsx probe --timeout 10s "$W/" --send hi --expect hi
+	err_is ''
+	out_line 'PASS upgrade: HTTP 101 Switching Protocols'
+	out_line 'PASS reply 1: hi matched hi'
+	out_line 'PASS close: closed by client: 1000 (normal closure); server echoed 1000'
+	out_line 'all 3 checks passed'
+
+	check "probe: upgrade and close" 0 wsx probe --timeout 10s "$W/"
+	err_is ''
+	out_re '^probe ws://127\.0\.0\.1:[0-9]+/$'
+	out_re '^  http +101 Switching Protocols$'
+	out_re '^  subprotocol +none$'
+	out_line 'PASS upgrade: HTTP 101 Switching Protocols'
+	out_line 'PASS close: closed by client: 1000 (normal closure); server echoed 1000'
+	out_line 'all 2 checks passed'
+
+	check_in "$tmp/seq1000" "connect -q: 1000 lines echoed by cat" 0 wsx connect -q "$W/"
+	expect_known_bug "issue 12" out_lines 1000
+	expect_known_bug "issue 12" out_file "$tmp/seq1000"
+	err_is ''
+
+	finish
+}
+
+# reply_rate URL: of 10 runs of `echo hello | wsx connect -q URL`, how many
+# printed the reply, as N/10.
+reply_rate() {
+	local n=0 i
+	for ((i = 0; i < 10; i++)); do
+		[ "$(echo hello | wsx connect -q "$1" 2>/dev/null)" != hello ] || n=$((n + 1))
+	done
+	printf '%s/10' "$n"
+}
+
 suite node
 suite python
+websocketd_suite
+# For the record, not a check: how often a reply outruns wsx's close (issue
+# 12) against each server.
+echo "reply rate: websocketd $(reply_rate "$(cat "$tmp/websocketd.url")/")," \
+	"node $(reply_rate "$(cat "$tmp/node.url")/echo?id=rate")," \
+	"python $(reply_rate "$(cat "$tmp/python.url")/echo?id=rate")"
+stop websocketd
 ECONN=0
 GCONN=0
 serve_suite node
 serve_suite python
 
-echo "$PASSED passed, $FAILED failed"
+summary="$PASSED passed, $FAILED failed"
+[ "$KNOWN" -eq 0 ] || summary+=", $KNOWN known"
+echo "$summary"
 [ "$FAILED" -eq 0 ]
