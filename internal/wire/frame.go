@@ -1,7 +1,9 @@
 // Package wire is the frame layer under gorilla/websocket: the tap that
 // follows the frames a peer sends, the coalescer that gathers the frames wsx
-// writes, and the reading of frame headers (RFC 6455 §5.2) they share. It
-// knows frames, not policy; send, listen and serve use it directly.
+// writes, and the reading of frame headers (RFC 6455 §5.2) they share; and,
+// one layer further down, SendQueue, the kernel's count of the bytes written
+// that the peer has not acknowledged. It knows frames, not policy; send,
+// listen and serve use it directly.
 package wire
 
 import "encoding/binary"
