@@ -44,7 +44,7 @@ func runConnect(c *cli.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return session.DialAndRun(dc, *sc, out, send.NewLines(env.Stdin, false))
+	return runSession(env, dc, sc, out, send.NewLines(env.Stdin, false))
 }
 
 // runInteractive is connect on a terminal: raw mode, a prompt with line
@@ -74,7 +74,7 @@ func runInteractive(c *cli.Context, env *Env, dc *dial.Config, sc *session.Optio
 	}
 	prompt := send.NewPrompt(t, keys, func(msg string) { out.Warn("%s", msg) })
 	sc.Interactive = true
-	err = session.DialAndRun(dc, *sc, out, prompt)
-	io.WriteString(env.Stdout, "\r\x1b[K") // clear the last prompt
+	err = session.DialAndRun(dc, *sc, out, prompt) // stdout is the terminal
+	io.WriteString(env.Stdout, "\r\x1b[K")         // clear the last prompt
 	return err
 }

@@ -8,9 +8,11 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/dial"
 	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/internal/session"
+	"github.com/wsx-cli/wsx/send"
 )
 
 // dialFlags is the shared dialer, given to every command that connects.
@@ -204,6 +206,9 @@ func readConfigs(c *cli.Context, env *Env, rawURL string) (*dial.Config, *sessio
 		if so.Wait, err = durationFlag(c, "wait"); err != nil {
 			return nil, nil, err
 		}
+		if !c.IsSet("wait") {
+			so.Wait = session.WaitAuto
+		}
 	}
 	return dc, so, nil
 }
@@ -233,4 +238,15 @@ func readSessionOptions(c *cli.Context, env *Env) (*session.Options, error) {
 		return nil, err
 	}
 	return so, nil
+}
+
+// runSession dials and runs a session, watching stdout for its reader's
+// hang-up meanwhile.
+func runSession(env *Env, dc *dial.Config, so *session.Options, out *format.Printer, src send.Source) error {
+	if env.WatchStdout != nil {
+		stop := make(chan struct{})
+		defer close(stop)
+		so.StdoutGone = env.WatchStdout(stop)
+	}
+	return session.DialAndRun(dc, *so, out, src)
 }

@@ -3,7 +3,6 @@ package cmd
 import (
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/internal/exit"
-	"github.com/wsx-cli/wsx/internal/session"
 	"github.com/wsx-cli/wsx/listen"
 	"github.com/wsx-cli/wsx/send"
 )
@@ -63,5 +62,5 @@ func runListen(c *cli.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return session.DialAndRun(dc, *sc, out, src)
+	return runSession(env, dc, sc, out, src)
 }

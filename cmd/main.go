@@ -12,6 +12,7 @@ import (
 
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/outwatch"
 	"golang.org/x/term"
 )
 
@@ -28,6 +29,9 @@ type Env struct {
 	StdinTTY, StdoutTTY, StderrTTY bool
 	// StdinFd is the terminal's file descriptor when StdinTTY, for raw mode.
 	StdinFd int
+	// WatchStdout, when not nil, returns a channel closed when stdout's
+	// reader goes away (| head), watching until stop closes.
+	WatchStdout func(stop <-chan struct{}) <-chan struct{}
 }
 
 // OSEnv is the environment of the running process.
@@ -49,6 +53,9 @@ func OSEnv() *Env {
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		StdinFd:   int(os.Stdin.Fd()),
+		WatchStdout: func(stop <-chan struct{}) <-chan struct{} {
+			return outwatch.Watch(os.Stdout, stop)
+		},
 	}
 }
 

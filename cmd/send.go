@@ -3,7 +3,6 @@ package cmd
 import (
 	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/internal/exit"
-	"github.com/wsx-cli/wsx/internal/session"
 	"github.com/wsx-cli/wsx/send"
 )
 
@@ -46,7 +45,7 @@ func runSend(c *cli.Context, env *Env) error {
 		return err
 	}
 	sc.Summary, sc.SendAll = !c.Bool("quiet"), true
-	return session.DialAndRun(dc, *sc, out, src)
+	return runSession(env, dc, sc, out, src)
 }
 
 // sendSource builds the messages to send from arguments or stdin.

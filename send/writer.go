@@ -22,7 +22,8 @@ type Writer struct {
 	sent  atomic.Int64 // messages written
 	bytes atomic.Int64 // their payload bytes
 
-	stopping chan struct{} // closed by Stop
+	stopping  chan struct{} // closed by Stop
+	inputDone chan struct{} // closed when the input has ended
 
 	flusher        flusher // the Coalescer under the connection, if any
 	unflushed      int     // messages gathered since the last flush
@@ -43,13 +44,18 @@ type flusher interface {
 // writer gathers messages while more input is in hand and flushes before it
 // waits for input.
 func NewWriter(conn *websocket.Conn) *Writer {
-	w := &Writer{conn: conn, stopping: make(chan struct{})}
+	w := &Writer{conn: conn, stopping: make(chan struct{}), inputDone: make(chan struct{})}
 	if f, ok := conn.NetConn().(flusher); ok {
 		f.Start()
 		w.flusher = f
 	}
 	return w
 }
+
+// InputDone is closed when Run has read the whole input, before it writes
+// what it gathered last: a session may start waiting for the server to take
+// it even while that write blocks.
+func (w *Writer) InputDone() <-chan struct{} { return w.inputDone }
 
 // Stopping is closed when Stop is called, to end waits in a Source.
 func (w *Writer) Stopping() <-chan struct{} { return w.stopping }
@@ -91,6 +97,7 @@ func (w *Writer) Run(src Source) (r Result) {
 		switch {
 		case err == io.EOF:
 			r.EOF = true
+			close(w.inputDone)
 			return r
 		case errors.Is(err, ErrInterrupted):
 			r.Interrupted = true

@@ -24,8 +24,13 @@ import (
 func (r *run) finish(end error) error {
 	defer r.s.WS.NetConn().Close()
 	defer r.summarize()
-	if end == errReaderEnded {
+	switch end {
+	case errReaderEnded:
 		return r.readerEnded(<-r.readDone)
+	case errStalled:
+		return r.stalled()
+	case errStdoutGone:
+		return r.stdoutGone()
 	}
 	code, reason := r.cfg.CloseCode, r.cfg.CloseReason
 	if c := r.closeWith; c != nil {
@@ -34,7 +39,13 @@ func (r *run) finish(end error) error {
 			reason = c.Reason
 		}
 	}
+	if co, ok := r.s.WS.NetConn().(*wire.Coalescer); ok {
+		r.out.Verbose("at the close: %s still queued", count(int(co.Undelivered().Bytes), "byte"))
+	}
 	res, sig := r.closeByUs(code, reason)
+	if err := r.closeTrouble(res); err != nil && sig == nil {
+		return err
+	}
 	if f := res.Frame; f != nil && crossed(f, code) {
 		if err := r.serverClosed(f, 0); end == nil && sig == nil {
 			return err
@@ -77,6 +88,16 @@ func (r *run) summarize() {
 	}
 	sent, sentBytes := r.writer.Written()
 	got, gotBytes := r.reader.Received()
+	co, ok := r.s.WS.NetConn().(*wire.Coalescer)
+	if d := r.drained; ok && d != nil && d.stalled.Bytes > 0 { // never "sent" for what did not leave
+		read := sent
+		if r.wrote != nil {
+			read += r.wrote.Unsent
+		}
+		r.out.Status("delivered %d of %s, received %s (%s)", max(co.Messages()-d.stalled.Messages, 0), count(read, "message"),
+			count(got, "message"), count(int(gotBytes), "byte"))
+		return
+	}
 	r.out.Status("sent %s (%s), received %s (%s)", count(sent, "message"), count(int(sentBytes), "byte"),
 		count(got, "message"), count(int(gotBytes), "byte"))
 }
@@ -138,14 +159,22 @@ func (r *run) awaitEcho(t *time.Timer, res *listen.Result) (done bool, sig os.Si
 	for range closeWaitLimit {
 		select {
 		case *res = <-r.readDone:
-			return true, nil
+			if res.Output == nil || res.Frame != nil || res.Err != nil {
+				return true, nil
+			}
+			// stdout failed while the echo was awaited: read on, printing
+			// nothing, for the server's close frame
+			r.outputGone = r.outputGone || errors.Is(res.Output, syscall.EPIPE)
+			r.outputErr = res.Output
+			go func() { r.readDone <- r.reader.Drain() }()
+			continue
 		case <-t.C:
 		case sig := <-r.cfg.Signals:
 			return false, sig
 		}
 		n := r.s.Tap.BytesRead()
-		if n == seen {
-			break
+		if n == seen || r.outputGone {
+			break // nothing came, or nobody reads what comes
 		}
 		seen = n
 		t.Reset(r.cfg.CloseTimeout)
@@ -194,6 +223,7 @@ func (r *run) readerEnded(res listen.Result) error {
 		return r.fail(exit.Errorf(exit.Closed, "message %d is text but not valid UTF-8 (byte %d); closed with 1007",
 			res.Invalid.Message, res.Invalid.Offset))
 	case res.Output != nil:
+		r.outputGone = errors.Is(res.Output, syscall.EPIPE)
 		go func() { r.readDone <- r.reader.Drain() }()
 		closed, sig := r.closeByUs(closecodes.NormalClosure, "")
 		r.ourClose(closecodes.NormalClosure, "", closed.Frame)
@@ -242,4 +272,65 @@ func (r *run) dropped(err error) error {
 		return exit.Silent(exit.Closed)
 	}
 	return r.fail(exit.Errorf(exit.Closed, "the server broke the protocol: %s; closed with 1002", strings.TrimPrefix(err.Error(), "websocket: ")))
+}
+
+// stalled reports a server that stopped taking data after the input ended:
+// what it did not take is counted, and no close frame is sent (it would
+// wait behind that data); the connection is dropped.
+func (r *run) stalled() error {
+	u := r.drained.stalled
+	if co, ok := r.s.WS.NetConn().(*wire.Coalescer); ok {
+		// the kernel's queue first, while it can be read; then the close
+		// ends a blocked write, whose bytes the kernel took are then known
+		q, known := wire.SendQueue(co)
+		r.s.WS.NetConn().Close()
+		if r.wrote == nil {
+			t := time.NewTimer(r.cfg.CloseTimeout)
+			select {
+			case w := <-r.writeDone:
+				r.wrote = &w
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		u = co.UndeliveredGiven(q, known)
+		r.drained.stalled = u
+	}
+	n := fmt.Sprintf("%s (%s)", count(u.Messages, "message"), count(int(u.Bytes), "byte"))
+	if u.AtLeast {
+		n = "more than " + n
+	}
+	r.out.Verbose("at the close: %s still queued", count(int(u.Bytes), "byte"))
+	return r.fail(exit.Errorf(exit.Closed, "the server stopped reading: %s not delivered within --close-timeout %v", n, r.cfg.CloseTimeout).
+		Hint("a slow server may need a longer --close-timeout"))
+}
+
+// stdoutGone ends a session whose stdout's reader went away: a normal
+// close (1000), exit 0, and what arrives meanwhile no longer extends the
+// wait for the close echo.
+func (r *run) stdoutGone() error {
+	r.outputGone = true
+	closed, sig := r.closeByUs(closecodes.NormalClosure, "")
+	r.ourClose(closecodes.NormalClosure, "", closed.Frame)
+	if sig != nil {
+		return exit.BySignal(sig)
+	}
+	return nil
+}
+
+// closeTrouble is what went wrong with a message that arrived while wsx
+// waited for the close echo: it is handled as any other message is, so one
+// over --max-size or not UTF-8 makes the close abnormal (exit 5).
+func (r *run) closeTrouble(res listen.Result) error {
+	switch {
+	case res.TooBig:
+		return r.fail(exit.Errorf(exit.Closed, "a message that arrived during the close was larger than --max-size %d bytes (message too big)", r.cfg.MaxSize).
+			Hint("raise --max-size"))
+	case res.Invalid != nil:
+		return r.fail(exit.Errorf(exit.Closed, "message %d, which arrived during the close, is text but not valid UTF-8 (byte %d)",
+			res.Invalid.Message, res.Invalid.Offset))
+	case r.outputErr != nil && !errors.Is(r.outputErr, syscall.EPIPE):
+		return r.fail(exit.Errorf(exit.Runtime, "writing to stdout: %v", r.outputErr))
+	}
+	return nil
 }

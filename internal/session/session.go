@@ -23,7 +23,7 @@ import (
 type Options struct {
 	Timeout      time.Duration // the goal must be met by then (exit 6); 0: none
 	CloseTimeout time.Duration // how long to wait for the close echo while nothing moves
-	Wait         time.Duration // keep receiving this long after the input ends
+	Wait         time.Duration // keep receiving this long after the input ends; WaitAuto: until the server is done
 	Count        int           // the goal: this many incoming messages; 0: none
 	CloseCode    closecodes.Code
 	CloseReason  string
@@ -37,6 +37,9 @@ type Options struct {
 	Select       string
 	PingInterval time.Duration
 	MaxSize      int64 // the dialer's --max-size, for the message that names it
+	// StdoutGone, when not nil, is closed when stdout's reader has gone
+	// away (| head), so the session ends without waiting for a write to fail.
+	StdoutGone <-chan struct{}
 	// Signals delivers SIGINT and SIGTERM; nil when nobody will send any.
 	Signals <-chan os.Signal
 }
@@ -57,6 +60,20 @@ type run struct {
 	gaveUp    bool         // the writer was stuck writing when wsx closed: its message was given up
 	stopPing  chan struct{}
 	closeWith *send.Command // a /close typed at the prompt
+	drained   *drain        // the drain that ended the wait, if one did
+	stopDrain func()        // stops the drain's ticker
+	// outputGone: stdout's reader went away, so what arrives no longer
+	// extends the wait for the close echo
+	outputGone bool
+	outputErr  error // writing stdout failed while the echo was awaited
+}
+
+// newDrain starts the wait for the server to take the input and go quiet.
+func (r *run) newDrain() *drain {
+	co, _ := r.s.WS.NetConn().(*wire.Coalescer)
+	q := quietWindow(r.s.Handshake.Duration, r.cfg.CloseTimeout)
+	r.out.Verbose("input ended: waiting for the server to take it and go quiet for %v", q)
+	return newDrain(co, r.s.Tap, q, r.cfg.CloseTimeout, time.Now())
 }
 
 func newRun(s *dial.Conn, sc *Options, out *format.Printer) *run {
@@ -143,6 +160,9 @@ func (r *run) ping(every time.Duration) {
 	}
 }
 
+// errStdoutGone ends a session whose stdout's reader went away (| head).
+var errStdoutGone = errors.New("stdout closed")
+
 // errReaderEnded marks a session that ended on the reading side (the server
 // closed, the connection dropped, stdout closed); finish reports it.
 var errReaderEnded = errors.New("reader ended")
@@ -156,6 +176,21 @@ func (r *run) loop() error {
 	idle := newIdleTimer(r.cfg.Idle, r.reader.LastMessage)
 	defer idle.stop()
 	writeDone, countReached, counted := r.writeDone, r.reader.CountReached(), false
+	var dr *drain
+	var drainTick <-chan time.Time
+	inputDone := r.writer.InputDone()
+	startDrain := func() {
+		if dr == nil {
+			dr = r.newDrain()
+			ticker := time.NewTicker(dr.tick())
+			drainTick, r.stopDrain = ticker.C, ticker.Stop
+		}
+	}
+	defer func() {
+		if r.stopDrain != nil {
+			r.stopDrain()
+		}
+	}()
 	for {
 		select {
 		case w := <-writeDone:
@@ -168,11 +203,20 @@ func (r *run) loop() error {
 				return nil
 			}
 			if w.EOF && r.cfg.Count == 0 && !r.cfg.KeepOpen {
-				if r.cfg.Wait == 0 {
+				switch {
+				case r.cfg.Wait == 0:
 					return nil
+				case r.cfg.Wait == WaitAuto:
+					startDrain()
+				default:
+					timeout = nil // the goal (all of the input sent) is met: --wait only lingers
+					linger = time.After(r.cfg.Wait)
 				}
-				timeout = nil // the goal (all of the input sent) is met: --wait only lingers
-				linger = time.After(r.cfg.Wait)
+			}
+		case <-inputDone: // the last of the input may still be being written
+			inputDone = nil
+			if r.cfg.Wait == WaitAuto && r.cfg.Count == 0 && !r.cfg.KeepOpen {
+				startDrain()
 			}
 		case <-countReached:
 			if !r.cfg.SendAll || writeDone == nil {
@@ -181,6 +225,21 @@ func (r *run) loop() error {
 			countReached, counted = nil, true // the rest of the input goes first
 		case <-linger:
 			return nil
+		case now := <-drainTick:
+			done, err := dr.check(now)
+			if !dr.delivered.IsZero() {
+				timeout = nil // the goal (all of the input taken) is met
+			}
+			if err != nil {
+				r.drained = dr
+				return err
+			}
+			if done {
+				r.drained = dr
+				return nil
+			}
+		case <-r.cfg.StdoutGone:
+			return errStdoutGone
 		case <-idle.c():
 			if idle.expired() {
 				return nil

@@ -2,7 +2,9 @@ package wire
 
 import (
 	"net"
+	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,7 +31,19 @@ type Coalescer struct {
 	// nearly always the same, and setting it costs runtime locks
 	deadline    time.Time
 	deadlineSet bool
+
+	// delivery accounting, readable while a write blocks (mu is held then)
+	accepted atomic.Int64 // frame bytes gorilla handed over since Start
+	written  atomic.Int64 // of those, bytes the connection took
+	endsMu   sync.Mutex
+	ends     []int64 // where the latest data messages end, in accepted bytes
+	dropped  int     // message ends no longer kept in ends
+	messages atomic.Int64
 }
+
+// maxEnds bounds the message ends kept for Undelivered: 2 MiB of offsets,
+// more messages than the kernel's send buffer holds unless they are tiny.
+const maxEnds = 1 << 18
 
 // NewCoalescer wraps c; it writes straight through until Start.
 func NewCoalescer(c net.Conn) *Coalescer { return &Coalescer{Conn: c} }
@@ -40,6 +54,7 @@ func (c *Coalescer) Start() {
 	defer c.mu.Unlock()
 	if c.buf == nil {
 		c.buf = make([]byte, 0, coalesceSize)
+		c.frames.onEnd = c.messageEnd
 	}
 	c.on = true
 }
@@ -56,13 +71,16 @@ func (c *Coalescer) Write(p []byte) (int, error) {
 		return c.Conn.Write(p)
 	}
 	control := c.frames.scan(p)
+	c.accepted.Add(int64(len(p)))
 	if len(c.buf)+len(p) > cap(c.buf) {
 		if err := c.flush(); err != nil {
 			return 0, err
 		}
 	}
 	if len(p) >= cap(c.buf) { // too big to gather: no copy
-		if _, err := c.Conn.Write(p); err != nil {
+		n, err := c.Conn.Write(p)
+		c.written.Add(int64(n))
+		if err != nil {
 			c.err = err
 			return 0, err
 		}
@@ -110,10 +128,65 @@ func (c *Coalescer) flush() error {
 	if len(c.buf) == 0 {
 		return nil
 	}
-	_, err := c.Conn.Write(c.buf)
+	n, err := c.Conn.Write(c.buf)
+	c.written.Add(int64(n))
 	c.buf = c.buf[:0]
 	c.err = err
 	return err
+}
+
+// messageEnd records that a data message ends at offset end.
+func (c *Coalescer) messageEnd(end int64) {
+	c.endsMu.Lock()
+	defer c.endsMu.Unlock()
+	if len(c.ends) == cap(c.ends) && len(c.ends) >= maxEnds {
+		c.ends = append(c.ends[:0], c.ends[maxEnds/2:]...)
+		c.dropped += maxEnds / 2
+	}
+	c.ends = append(c.ends, end)
+	c.messages.Add(1)
+}
+
+// Messages is how many data messages gorilla has written through the
+// coalescer since Start.
+func (c *Coalescer) Messages() int { return int(c.messages.Load()) }
+
+// NetConn returns the connection under the coalescer.
+func (c *Coalescer) NetConn() net.Conn { return c.Conn }
+
+// Undelivered is what wsx handed to the connection that has not reached
+// the peer: the way the browser's bufferedAmount counts.
+type Undelivered struct {
+	Bytes    int64 // frame bytes: in wsx's buffer, or in the kernel's send queue
+	Messages int   // data messages not wholly delivered
+	AtLeast  bool  // more messages than were counted: Messages is a floor
+	Known    bool  // the kernel's queue could be read; otherwise only wsx's own buffer counts
+}
+
+// Undelivered counts what has not reached the peer. It never blocks, even
+// while a write does; it must be asked before the connection is closed,
+// while the kernel can still say what its queue holds.
+//
+// While a write blocks, the bytes of it that the kernel already holds are
+// counted twice (once in wsx's buffer, once in the kernel's queue), up to
+// one buffer (64 KiB). After the blocked write has ended (the connection
+// closed), UndeliveredGiven with the queue read before the close is exact.
+func (c *Coalescer) Undelivered() Undelivered {
+	q, known := SendQueue(c.Conn)
+	return c.UndeliveredGiven(q, known)
+}
+
+// UndeliveredGiven is Undelivered with the kernel's queue as read before.
+func (c *Coalescer) UndeliveredGiven(queued int, known bool) Undelivered {
+	accepted, written := c.accepted.Load(), c.written.Load()
+	u := Undelivered{Bytes: accepted - written + int64(queued), Known: known}
+	delivered := accepted - u.Bytes
+	c.endsMu.Lock()
+	defer c.endsMu.Unlock()
+	i := sort.Search(len(c.ends), func(i int) bool { return c.ends[i] > delivered })
+	u.Messages = len(c.ends) - i
+	u.AtLeast = i == 0 && c.dropped > 0 && u.Messages > 0
+	return u
 }
 
 // Buffered is how many bytes wait to be written.
@@ -126,10 +199,13 @@ func (c *Coalescer) Buffered() int {
 // frameScanner follows the frame boundaries of a stream of client frames
 // (RFC 6455 §5.2), to tell where a control frame ends.
 type frameScanner struct {
-	hdr     [14]byte // the header being gathered
-	n       int      // its bytes so far
-	left    uint64   // payload bytes of the current frame still to come
-	control bool     // the current frame is a control frame
+	hdr     [14]byte        // the header being gathered
+	n       int             // its bytes so far
+	left    uint64          // payload bytes of the current frame still to come
+	control bool            // the current frame is a control frame
+	fin     bool            // the current frame is the last of its message
+	pos     int64           // bytes scanned
+	onEnd   func(pos int64) // told where each message ends; nil: nobody asks
 }
 
 // scan consumes p and reports whether a control frame ended in it.
@@ -142,8 +218,10 @@ func (s *frameScanner) scan(p []byte) (controlEnded bool) {
 			}
 			s.left -= k
 			p = p[k:]
-			if s.left == 0 && s.control {
-				controlEnded = true
+			s.pos += int64(k)
+			if s.left == 0 {
+				controlEnded = controlEnded || s.control
+				s.ended()
 			}
 			continue
 		}
@@ -154,15 +232,25 @@ func (s *frameScanner) scan(p []byte) (controlEnded bool) {
 		k := copy(s.hdr[s.n:need], p)
 		s.n += k
 		p = p[k:]
+		s.pos += int64(k)
 		if s.n < 2 || s.n < HeaderLen(s.hdr[1]) {
 			continue
 		}
 		s.control = s.hdr[0]&0x08 != 0
+		s.fin = s.hdr[0]&0x80 != 0
 		s.left = PayloadLen(s.hdr[:s.n])
 		s.n = 0
-		if s.left == 0 && s.control {
-			controlEnded = true
+		if s.left == 0 {
+			controlEnded = controlEnded || s.control
+			s.ended()
 		}
 	}
 	return controlEnded
+}
+
+// ended is called when a frame ends: a final data frame ends a message.
+func (s *frameScanner) ended() {
+	if s.fin && !s.control && s.onEnd != nil {
+		s.onEnd(s.pos)
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"net"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -169,12 +171,18 @@ func FuzzFrameScanner(f *testing.F) {
 		if cut < 0 || cut > len(b) {
 			cut = len(b) / 2
 		}
-		var whole, parts frameScanner
+		var wholeEnds, partEnds []int64
+		whole := frameScanner{onEnd: func(pos int64) { wholeEnds = append(wholeEnds, pos) }}
+		parts := frameScanner{onEnd: func(pos int64) { partEnds = append(partEnds, pos) }}
 		one := whole.scan(b)
 		a := parts.scan(b[:cut])
 		c := parts.scan(b[cut:])
-		if whole != parts {
+		whole.onEnd, parts.onEnd = nil, nil
+		if !reflect.DeepEqual(whole, parts) {
 			t.Fatalf("state after one piece %+v, after two %+v", whole, parts)
+		}
+		if !slices.Equal(wholeEnds, partEnds) {
+			t.Fatalf("message ends after one piece %v, after two %v", wholeEnds, partEnds)
 		}
 		if one != (a || c) {
 			t.Fatalf("one piece: %v; two: %v, %v", one, a, c)

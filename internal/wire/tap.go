@@ -44,6 +44,9 @@ func NewServerTap(c net.Conn) *Tap {
 	return t
 }
 
+// NetConn returns the connection under the tap.
+func (t *Tap) NetConn() net.Conn { return t.Conn }
+
 // CloseFrame returns the first close frame the server sent, or nil.
 func (t *Tap) CloseFrame() *CloseFrame {
 	t.mu.Lock()
