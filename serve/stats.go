@@ -22,7 +22,9 @@ type Stats struct {
 	// Dropped counts the replies still queued (ReplyDelay) when the client's close
 	// frame was read and StopAtClose dropped them.
 	Dropped int
-	Ticks   int // "tick N" messages sent (StreamEvery) when the summary line was logged
+	// Ticks counts the "tick N" messages sent (StreamEvery) when the summary line
+	// was logged; with NoCloseEcho that is at the client's close, and more may follow.
+	Ticks int
 }
 
 // orderCheck follows the integers in text messages, as `seq 1 N` produces them.
@@ -57,6 +59,9 @@ func (c *conn) tally() string {
 	}
 	if c.streaming {
 		t += "; sent " + count(int64(c.stats.Ticks), "tick")
+		if c.closeSeen && !c.closeSent && !c.stopped && c.s.opts.NoCloseEcho {
+			t += " so far" // the close is not answered: the feed goes on
+		}
 	}
 	return t
 }
