@@ -52,8 +52,9 @@ func (c *conn) run() {
 		c.ws.SetReadLimit(c.s.opts.MaxSize)
 	}
 	c.s.logf("conn %d: open from %s (subprotocol: %s)", c.id, c.remote, orNone(c.stats.Subprotocol))
-	c.startHelpers()
+	c.startQueue()
 	c.greet()
+	c.startStream()
 	if c.cue() {
 		return
 	}

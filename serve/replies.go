@@ -120,9 +120,10 @@ func (c *conn) flush() {
 	}
 }
 
-// startHelpers starts the goroutines that write delayed replies and ticks; run
-// stops them when the connection ends.
-func (c *conn) startHelpers() {
+// startQueue gives the connection its queue of delayed replies, and the goroutine
+// that writes it, before the greetings open it to broadcasts; run stops it when
+// the connection ends.
+func (c *conn) startQueue() {
 	o := c.s.opts
 	if o.ReplyDelay > 0 && (o.Mode == Echo || o.Mode == Broadcast) {
 		c.out = newOutbox(o.ReplyDelay)
@@ -132,12 +133,17 @@ func (c *conn) startHelpers() {
 			c.deliver()
 		}()
 	}
-	if o.StreamEvery > 0 {
+}
+
+// startStream starts the ticks after the greetings, so that none goes first; run
+// stops them when the connection ends.
+func (c *conn) startStream() {
+	if every := c.s.opts.StreamEvery; every > 0 {
 		c.streaming = true
 		c.helpers.Add(1)
 		go func() {
 			defer c.helpers.Done()
-			c.stream(o.StreamEvery)
+			c.stream(every)
 		}()
 	}
 }
