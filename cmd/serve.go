@@ -3,7 +3,10 @@ package cmd
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -16,7 +19,7 @@ import (
 
 func serveFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "mode", Value: "echo", Usage: "`echo|broadcast|sink`: echo each message back, relay it to every client, or count only"},
+		&cli.StringFlag{Name: "mode", Value: "echo", Usage: "`echo|broadcast|sink|stall`: echo each message back, relay it to every client, count only, or never read"},
 		&cli.StringSliceFlag{Name: "protocol", Aliases: []string{"p"}, Usage: "accept subprotocol `NAME` (repeat or comma list); the client's first accepted one wins"},
 		&cli.StringFlag{Name: "force-protocol", Usage: "answer with subprotocol `NAME` whatever the client offered (to test clients)"},
 		&cli.StringSliceFlag{Name: "send", Usage: "greet each client with `MSG` (repeatable; @FILE sends a file)"},
@@ -26,6 +29,10 @@ func serveFlags() []cli.Flag {
 		&cli.StringFlag{Name: "close-reason", Usage: "close with reason `TEXT` (@FILE reads it, bytes as they are)"},
 		&cli.IntFlag{Name: "drop-after", Value: -1, Usage: "drop TCP without a close frame after `N` messages"},
 		&cli.BoolFlag{Name: "no-close-echo", Usage: "never answer a client's close frame"},
+		&cli.StringFlag{Name: "reply-delay", Usage: "send each echo or relay `DUR` after its message was read, reading on meanwhile"},
+		&cli.BoolFlag{Name: "stop-at-close", Usage: "send no data once the client's close frame is read, dropping queued replies (as Python websockets and websocketd do)"},
+		&cli.StringFlag{Name: "read-rate", Usage: "read at most `N` messages a second (fractions allowed; 0: no limit)"},
+		&cli.StringFlag{Name: "stream-every", Usage: "send \"tick N\" to each client every `DUR` until its connection ends"},
 		&cli.IntFlag{Name: "reject", Usage: "refuse every upgrade with HTTP `STATUS`"},
 		&cli.StringFlag{Name: "max-size", Usage: "largest message accepted, in `BYTES`"},
 		&cli.BoolFlag{Name: "tls", Usage: "serve wss:// with a throwaway self-signed certificate"},
@@ -39,7 +46,9 @@ func serveCommand(env *Env) *cli.Command {
 		Usage:     "run a local WebSocket test server (echo by default)",
 		ArgsUsage: "[ADDR]",
 		Description: "Listens on ADDR (default 127.0.0.1:8765; :0 picks a free port), prints its URL on\n" +
-			"stdout and one line per connection on stderr. Lines on stdin go to every client.",
+			"stdout and one line per connection on stderr. Lines on stdin go to every client.\n" +
+			"--reply-delay, --stop-at-close, --read-rate, --mode stall and --stream-every play\n" +
+			"the servers a client meets at the end of a session.",
 		Flags:  serveFlags(),
 		Action: func(c *cli.Context) error { return runServe(c, env) },
 	}
@@ -64,10 +73,11 @@ func serveOptions(c *cli.Context) (serveConfig, error) {
 		Reject:        c.Int("reject"),
 		TLS:           c.Bool("tls"),
 	}
-	switch o.Mode {
-	case serve.Echo, serve.Broadcast, serve.Sink:
-	default:
-		return serveConfig{}, exit.Usagef("invalid --mode %q: want echo, broadcast or sink", o.Mode)
+	if !slices.Contains(serve.Modes, o.Mode) {
+		return serveConfig{}, exit.Usagef("invalid --mode %q: want %s", o.Mode, serve.ModeList("or"))
+	}
+	if err := readBehaviours(c, &o); err != nil {
+		return serveConfig{}, err
 	}
 	for _, n := range []struct {
 		flag  string
@@ -108,6 +118,48 @@ func serveOptions(c *cli.Context) (serveConfig, error) {
 		return serveConfig{}, exit.Usagef("serve takes one address, got %s", dial.QuoteArgs(c.Args().Slice()))
 	}
 	return serveConfig{Options: o, addr: c.Args().First(), certOut: certOut}, nil
+}
+
+// readBehaviours reads the flags that shape the end of a session: late replies,
+// the stop at the close, the read rate and the ticks. A flag that can never act in
+// the chosen mode is refused rather than ignored.
+func readBehaviours(c *cli.Context, o *serve.Options) error {
+	var err error
+	if o.ReplyDelay, err = durationFlag(c, "reply-delay"); err != nil {
+		return err
+	}
+	if o.StreamEvery, err = durationFlag(c, "stream-every"); err != nil {
+		return err
+	}
+	if c.IsSet("stream-every") && o.StreamEvery == 0 {
+		return exit.Usagef("invalid --stream-every %q: want a duration above 0", c.String("stream-every"))
+	}
+	o.StopAtClose = c.Bool("stop-at-close")
+	if s := c.String("read-rate"); s != "" || c.IsSet("read-rate") {
+		o.ReadRate, err = strconv.ParseFloat(s, 64)
+		if err != nil || !(o.ReadRate >= 0) || math.IsInf(o.ReadRate, 1) {
+			return exit.Usagef("invalid --read-rate %q: want a number of messages a second, 0 for no limit", s)
+		}
+	}
+	if o.ReplyDelay > 0 && o.Mode != serve.Echo && o.Mode != serve.Broadcast {
+		return exit.Usagef("--reply-delay needs --mode echo or broadcast: %s sends no replies", o.Mode)
+	}
+	if o.Mode == serve.Stall {
+		for _, f := range []struct {
+			flag string
+			set  bool
+		}{
+			{"--stop-at-close", o.StopAtClose},
+			{"--read-rate " + c.String("read-rate"), o.ReadRate > 0},
+			{fmt.Sprintf("--close-after %d", o.CloseAfter), o.CloseAfter > 0},
+			{fmt.Sprintf("--drop-after %d", o.DropAfter), o.DropAfter > 0},
+		} {
+			if f.set {
+				return exit.Usagef("%s has no effect with --mode stall, which reads nothing", f.flag)
+			}
+		}
+	}
+	return nil
 }
 
 // readServeCloseCode takes any code, even invalid ones, or "none" for an

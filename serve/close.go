@@ -42,8 +42,9 @@ func (c *conn) sendClose() {
 }
 
 // onClose is the close handler: it runs inside a read when a valid close frame
-// arrives. It logs the summary line before it echoes the client's close frame, so a
-// client that waits for the echo knows the line is written.
+// arrives. It sends the queued replies (or, with StopAtClose, drops them and stops
+// all data), then logs the summary line before it echoes the client's close frame,
+// so a client that waits for the echo knows the line is written.
 func (c *conn) onClose(code int, reason string) error {
 	c.closeSeen = true
 	if t, ok := c.ws.NetConn().(*wire.Tap); ok {
@@ -54,6 +55,11 @@ func (c *conn) onClose(code int, reason string) error {
 	if c.closeSent {
 		c.endServerClose() // the client answered our close
 		return nil
+	}
+	if c.s.opts.StopAtClose {
+		c.stopData()
+	} else {
+		c.flush() // the replies of every message read go before the answer
 	}
 	c.summarize("client", code, reason, closeEvent("closed by client", code, reason))
 	if !c.s.opts.NoCloseEcho {
@@ -104,6 +110,7 @@ func (c *conn) end(by string, code int, reason, event string) {
 // summarize records how the connection ended and logs the summary line.
 func (c *conn) summarize(by string, code int, reason, event string) {
 	c.stats.ClosedBy, c.stats.CloseCode, c.stats.CloseReason = by, code, reason
+	c.stats.Ticks = int(c.ticks.Load())
 	c.s.logf("conn %d: %s; %s", c.id, event, c.tally())
 }
 

@@ -1,22 +1,32 @@
 package serve
 
 import (
+	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 )
 
 // conn is one upgraded connection. Its handler goroutine is the only reader; the
-// fields below wmu belong to it (the close handler runs inside its reads).
+// fields from stats on belong to it (the close handler runs inside its reads). The
+// helpers (delayed replies, ticks) write under wmu like everyone else.
 type conn struct {
 	s      *Server
 	id     int
 	ws     *websocket.Conn
 	remote string
 
-	wmu sync.Mutex // serialises data writes: greetings, echo, relays, Server.Broadcast
+	wmu     sync.Mutex // serialises data writes: greetings, echo, relays, ticks, Server.Broadcast
+	stopped bool       // under wmu: StopAtClose has stopped data writes
+
+	out       *outbox        // ReplyDelay's queue; nil: replies are written as they are read
+	streaming bool           // StreamEvery is on: the summary line counts the ticks
+	ticks     atomic.Int64   // ticks sent (StreamEvery)
+	helpers   sync.WaitGroup // the goroutines that write the queue and the ticks
+	ended     chan struct{}  // closed when the connection has ended: the helpers stop
 
 	stats      Stats
 	order      orderCheck
@@ -28,7 +38,12 @@ type conn struct {
 
 // run serves the connection until it ends and its summary line is logged.
 func (c *conn) run() {
-	defer c.ws.NetConn().Close()
+	c.ended = make(chan struct{})
+	defer func() {
+		c.ws.NetConn().Close() // first, so that no helper stays blocked in a write
+		close(c.ended)
+		c.helpers.Wait()
+	}()
 	c.stats.ID = c.id
 	c.stats.Subprotocol = c.ws.Subprotocol()
 	c.stats.InOrder = true
@@ -37,11 +52,20 @@ func (c *conn) run() {
 		c.ws.SetReadLimit(c.s.opts.MaxSize)
 	}
 	c.s.logf("conn %d: open from %s (subprotocol: %s)", c.id, c.remote, orNone(c.stats.Subprotocol))
+	c.startQueue()
 	c.greet()
+	c.startStream()
 	if c.cue() {
 		return
 	}
+	if c.s.opts.Mode == Stall {
+		c.stall()
+		return
+	}
+	pace := c.pacer()
+	defer pace.stop()
 	for {
+		pace.wait()
 		kind, data, size, err := c.read()
 		if err != nil {
 			c.readFailed(err)
@@ -108,23 +132,88 @@ func (c *conn) received(kind int, data []byte, size int64) {
 	}
 }
 
-// respond does what the mode says with a received message.
+// respond does what the mode says with a received message: a reply to its sender
+// (echo) or to every client open to broadcasts.
 func (c *conn) respond(kind int, data []byte) {
 	switch c.s.opts.Mode {
 	case Echo:
-		c.write(kind, data)
+		c.reply(kind, data)
 	case Broadcast:
-		c.s.Broadcast(Message{Binary: kind == websocket.BinaryMessage, Data: data})
+		for _, to := range c.s.greeted() {
+			to.reply(kind, data)
+		}
 	}
 }
 
-// write sends one data message. Errors are left to the reader, which sees the
-// connection end.
-func (c *conn) write(kind int, data []byte) {
+// reply sends one reply now, or queues it for ReplyDelay.
+func (c *conn) reply(kind int, data []byte) {
+	if c.out != nil {
+		c.out.push(kind, data)
+		return
+	}
+	c.write(kind, data)
+}
+
+// errStopped refuses a data write once StopAtClose has stopped the connection.
+var errStopped = errors.New("no data after the client's close frame")
+
+// write sends one data message. The caller may ignore the error: the reader sees
+// the connection end.
+func (c *conn) write(kind int, data []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	return c.writeLocked(kind, data)
+}
+
+// writeLocked is write with wmu held.
+func (c *conn) writeLocked(kind int, data []byte) error {
+	if c.stopped {
+		return errStopped
+	}
 	c.ws.SetWriteDeadline(time.Now().Add(writeWait)) // a client that stops reading must not stall the others
-	c.ws.WriteMessage(kind, data)
+	return c.ws.WriteMessage(kind, data)
+}
+
+// stopData stops every data write, for StopAtClose, and counts the replies that
+// were still queued.
+func (c *conn) stopData() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.stopped = true
+	if c.out != nil {
+		c.stats.Dropped = c.out.stop()
+	}
+}
+
+// pacer holds the reader to ReadRate: wait blocks until the next tick of a ticker
+// at that rate, or until Close.
+type pacer struct {
+	t    *time.Ticker // nil: no limit
+	quit <-chan struct{}
+}
+
+func (c *conn) pacer() pacer {
+	p := pacer{quit: c.s.quit}
+	if rate := c.s.opts.ReadRate; rate > 0 {
+		p.t = time.NewTicker(max(time.Duration(float64(time.Second)/rate), 1))
+	}
+	return p
+}
+
+func (p pacer) wait() {
+	if p.t == nil {
+		return
+	}
+	select {
+	case <-p.t.C:
+	case <-p.quit: // the read fails at once: Close has closed the connection
+	}
+}
+
+func (p pacer) stop() {
+	if p.t != nil {
+		p.t.Stop()
+	}
 }
 
 // writeWait bounds one message write to a client.
@@ -135,7 +224,11 @@ const writeWait = 10 * time.Second
 // connection has ended.
 func (c *conn) cue() bool {
 	n := c.stats.Messages
-	if n == c.s.opts.CloseAfter && !c.closeSent {
+	closing := n == c.s.opts.CloseAfter && !c.closeSent
+	if closing || n == c.s.opts.DropAfter {
+		c.flush() // the replies of the messages read so far go first
+	}
+	if closing {
 		c.sendClose()
 	}
 	if n == c.s.opts.DropAfter {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"net"
 	"net/http"
 	"slices"
@@ -32,7 +33,16 @@ const (
 	Echo      Mode = "echo"      // send each message back to its sender, same type, in order
 	Broadcast Mode = "broadcast" // relay each message to every connected client, sender included
 	Sink      Mode = "sink"      // read and count only, reply nothing
+	// Stall accepts the upgrade, sends the greetings and then reads nothing: the
+	// client's data piles up in the kernel buffers until its writes block. The
+	// connection ends when the server closes, or (on Linux) when the client's FIN or
+	// reset reaches the server. A FIN queued behind data that the full buffers no
+	// longer take never arrives, so such a connection lasts until Close.
+	Stall Mode = "stall"
 )
+
+// Modes lists the modes, in the order the usage shows them.
+var Modes = []Mode{Echo, Broadcast, Sink, Stall}
 
 // Message is one data message: text unless Binary.
 type Message struct {
@@ -63,6 +73,25 @@ type Options struct {
 	MaxSize       int64     // read limit per message; 0: none
 	TLS           bool      // serve wss:// with a throwaway self-signed certificate (CertificatePEM)
 	Log           io.Writer // one line per event; nil: discard
+
+	// ReplyDelay holds each reply of Echo and Broadcast for this long after its
+	// message was read, in order, while the reader goes on reading (a queue per
+	// connection). Before the server answers the client's close frame, starts its own
+	// close or drops the connection, it sends what is queued, unless StopAtClose.
+	ReplyDelay time.Duration
+	// StopAtClose: once the client's close frame is read, the connection sends no
+	// more data messages (replies, relays, ticks, Broadcast); queued replies are
+	// dropped and counted on the summary line. The close is then answered as usual.
+	// With ReplyDelay this is Python websockets and websocketd: a client that closes
+	// right after its message gets no reply.
+	StopAtClose bool
+	// ReadRate caps reads at this many messages a second (the close frame counts as
+	// one); 0: unlimited.
+	ReadRate float64
+	// StreamEvery sends the text message "tick N" (N = 1, 2, ...) every StreamEvery
+	// until the connection ends or can take no more data; 0: never. With NoCloseEcho
+	// it is a feed that never stops and never answers the close.
+	StreamEvery time.Duration
 }
 
 const (
@@ -80,8 +109,9 @@ type Server struct {
 	upgrader  websocket.Upgrader
 	srv       *http.Server
 	done      chan Stats
-	tls       *tls.Config // with Options.TLS: Listen serves wss
-	certPEM   []byte      // with Options.TLS: the certificate in use
+	quit      chan struct{} // closed by Close: wakes connections that wait on a timer
+	tls       *tls.Config   // with Options.TLS: Listen serves wss
+	certPEM   []byte        // with Options.TLS: the certificate in use
 
 	logMu sync.Mutex
 	log   io.Writer
@@ -107,6 +137,7 @@ func New(o Options) *Server {
 		closeWait: closeWait,
 		upgrader:  websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }, EnableCompression: true},
 		done:      make(chan Stats, doneCapacity),
+		quit:      make(chan struct{}),
 		log:       o.Log,
 		conns:     make(map[*conn]bool),
 	}
@@ -126,16 +157,30 @@ func New(o Options) *Server {
 
 func validate(o Options) error {
 	switch {
-	case o.Mode != Echo && o.Mode != Broadcast && o.Mode != Sink:
-		return fmt.Errorf("unknown mode %q (want echo, broadcast or sink)", o.Mode)
+	case !slices.Contains(Modes, o.Mode):
+		return fmt.Errorf("unknown mode %q (want %s)", o.Mode, ModeList("or"))
 	case o.CloseCode < -1 || o.CloseCode > 65535:
 		return fmt.Errorf("close code %d out of range 0..65535", o.CloseCode)
 	case o.Reject != 0 && (o.Reject < 200 || o.Reject > 999):
 		return fmt.Errorf("reject status %d out of range 200..999", o.Reject)
 	case o.CloseAfter < -1 || o.DropAfter < -1:
 		return errors.New("close-after and drop-after must be -1 (never) or a count")
+	case o.ReplyDelay < 0 || o.StreamEvery < 0:
+		return errors.New("reply delay and stream interval must not be negative")
+	case !(o.ReadRate >= 0) || math.IsInf(o.ReadRate, 1):
+		return fmt.Errorf("read rate %v: want a number of messages a second, 0 for no limit", o.ReadRate)
 	}
 	return nil
+}
+
+// ModeList words the modes for a message: "echo, broadcast, sink or stall" with
+// conj "or".
+func ModeList(conj string) string {
+	names := make([]string, len(Modes))
+	for i, m := range Modes {
+		names[i] = string(m)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " " + conj + " " + names[len(names)-1]
 }
 
 // Listen binds addr and serves in the background. An empty addr means 127.0.0.1:8765,
@@ -202,6 +247,9 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	first := !s.closed
 	s.closed = true
+	if first {
+		close(s.quit)
+	}
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)

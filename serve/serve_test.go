@@ -103,14 +103,20 @@ func expect(t *testing.T, c *websocket.Conn, kind int, data string) {
 	}
 }
 
-// closeClient runs the client's side of a close handshake with 1000 "bye" and checks
-// the server's echo.
-func closeClient(t *testing.T, c *websocket.Conn) {
+// closeNow sends the client's close frame, 1000 "bye", and reads nothing.
+func closeNow(t *testing.T, c *websocket.Conn) {
 	t.Helper()
 	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye")
 	if err := c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(failsafe)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// closeClient runs the client's side of a close handshake with 1000 "bye" and checks
+// the server's echo.
+func closeClient(t *testing.T, c *websocket.Conn) {
+	t.Helper()
+	closeNow(t, c)
 	_, _, err := c.ReadMessage()
 	if !websocket.IsCloseError(err, websocket.CloseNormalClosure) || err.(*websocket.CloseError).Text != "bye" {
 		t.Fatalf("got %v, want the echo of 1000 \"bye\"", err)
