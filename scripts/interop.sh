@@ -27,8 +27,7 @@
 # Usage: bash scripts/interop.sh
 # Prints one line per check (ok, FAIL, or for a check marked with
 # expect_known_bug: KNOWN when it failed on the bug only, FIXED when it
-# passed), a `reply rate:` line (measured, not asserted), then
-# `N passed, N failed`, followed by `, N known` when some checks failed on a
+# passed), then `N passed, N failed`, followed by `, N known` when some checks failed on a
 # known bug. Exits 1 on a failure (a KNOWN is not one), 2 when it cannot run.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -176,6 +175,7 @@ start_websocketd
 
 seq 1 100000 >"$tmp/seq"
 seq 1 1000 >"$tmp/seq1000"
+seq 1 30000 >"$tmp/seq30000"
 SEQ_SHA=$(sha256sum <"$tmp/seq" | cut -d' ' -f1)
 printf 'a\nb\n' >"$tmp/ab"
 printf 'one\n' >"$tmp/one"
@@ -517,6 +517,15 @@ suite() {
 	out_file "$tmp/seq"
 	err_is ''
 	report '"messages":100000,"bytes":488895' "\"sha256\":\"$SEQ_SHA\"" '"close_code":1000,'
+
+	# the same with wsx's own timeouts: replies still arriving keep the
+	# session open (README: Closing)
+	check_in "$tmp/seq" "connect: 100000 lines echoed, default timeouts" 0 wsx_long connect -q "$B/echo?id=$ID"
+	out_file "$tmp/seq"
+	err_is ''
+	report '"messages":100000,"bytes":488895' "\"sha256\":\"$SEQ_SHA\"" '"close_code":1000,'
+
+	one_liners "$B/echo?id=rate"
 
 	# subprotocols
 	check "subprotocol: first offered" 0 wsx connect -p chat,v2 "$B/echo?id=$ID"
@@ -874,13 +883,9 @@ serve_suite() {
 # --- websocketd: a line echo (cat) -------------------------------------------
 
 # websocketd serves any path, has no close codes, subprotocols or refusals to
-# drive, and keeps no report: these checks look at wsx's side only.
-#
-# Known bug (issue 12): wsx sends its close frame right after its last
-# message, and websocketd stops sending once it has read a close frame, so
-# replies still on their way through cat are often lost. What depends on
-# the replies is marked with expect_known_bug; the rest must pass. (probe
-# waits for the replies its --expect asks for before it closes.)
+# drive, and keeps no report: these checks look at wsx's side only. It stops
+# sending once it has read a close frame, so these checks show that wsx waits
+# for the replies before it closes (README: Closing).
 websocketd_suite() {
 	SRV=websocketd
 	LOG=
@@ -889,16 +894,16 @@ websocketd_suite() {
 
 	printf 'a\nb\nc\n' >"$tmp/in"
 	check_in "$tmp/in" "connect: lines echoed by cat" 0 wsx connect "$W/"
-	expect_known_bug "issue 12" out_is $'a\nb\nc'
+	out_is $'a\nb\nc'
 	connected ''
 	closed_by_client
 
 	check "send hello, on any path" 0 wsx send "$W/any/path" hello
-	expect_known_bug "issue 12" out_is hello
+	out_is hello
 	connected 'any/path'
 	closed_by_client
 	err_re '^sent 1 message \(5 bytes\), received '
-	expect_known_bug "issue 12" err_line 'sent 1 message (5 bytes), received 1 message (5 bytes)'
+	err_line 'sent 1 message (5 bytes), received 1 message (5 bytes)'
 
 	# probe matches its --expect before it closes, so the reply is never
 	# cut: not marked (100 of 100 runs passed when this was written).
@@ -919,31 +924,35 @@ websocketd_suite() {
 	out_line 'all 2 checks passed'
 
 	check_in "$tmp/seq1000" "connect -q: 1000 lines echoed by cat" 0 wsx connect -q "$W/"
-	expect_known_bug "issue 12" out_lines 1000
-	expect_known_bug "issue 12" out_file "$tmp/seq1000"
+	out_file "$tmp/seq1000"
 	err_is ''
+
+	check_in "$tmp/seq30000" "connect -q: 30000 lines echoed by cat" 0 wsx_long connect -q "$W/"
+	out_file "$tmp/seq30000"
+	err_is ''
+
+	one_liners "$W/"
 
 	finish
 }
 
-# reply_rate URL: of 10 runs of `echo hello | wsx connect -q URL`, how many
-# printed the reply, as N/10.
-reply_rate() {
-	local n=0 i
-	for ((i = 0; i < 10; i++)); do
-		[ "$(echo hello | wsx connect -q "$1" 2>/dev/null)" != hello ] || n=$((n + 1))
-	done
-	printf '%s/10' "$n"
+# one_liners URL: the README's one-liners print the reply 20 times out of 20:
+# `echo hello | wsx connect -q URL` and `wsx send -q URL hello`.
+one_liners() {
+	check "one-liners print the reply, 20 of 20" 0 bash -c '
+		c=0 s=0
+		for ((i = 0; i < 20; i++)); do
+			[ "$(echo hello | timeout 30 "$0" connect -q "$1" 2>/dev/null)" != hello ] || c=$((c + 1))
+			[ "$(timeout 30 "$0" send -q "$1" hello 2>/dev/null)" != hello ] || s=$((s + 1))
+		done
+		echo "connect $c/20, send $s/20"' "$WSX" "$1"
+	out_is 'connect 20/20, send 20/20'
+	cat "$out" # for the record
 }
 
 suite node
 suite python
 websocketd_suite
-# For the record, not a check: how often a reply outruns wsx's close (issue
-# 12) against each server.
-echo "reply rate: websocketd $(reply_rate "$(cat "$tmp/websocketd.url")/")," \
-	"node $(reply_rate "$(cat "$tmp/node.url")/echo?id=rate")," \
-	"python $(reply_rate "$(cat "$tmp/python.url")/echo?id=rate")"
 stop websocketd
 ECONN=0
 GCONN=0
