@@ -57,6 +57,14 @@ echo '{"op":"ping"}' | wsx connect --format jsonl "$URL"
 step "seq 1 100000 | wsx connect -q URL | tail -1    # nothing lost at EOF"
 seq 1 100000 | wsx connect -q "$URL" | tail -1
 
+serve python --reply-delay 20ms --stop-at-close
+PY=$(cat "$tmp/python.url")
+step "echo hello | wsx connect -q URL    # a server that stops sending once it reads a close, as Python websockets does"
+echo hello | wsx connect -q "$PY"
+step "echo hello | wsx connect -q --wait 0 URL    # closing at once cuts its reply: nothing printed"
+echo hello | wsx connect -q --wait 0 "$PY"
+echo "(the server: $(tail -n 1 "$tmp/python.log" | sed 's/^conn [0-9]*: //'))"
+
 serve expired --close-after 1 --close-code 4001 --close-reason 'token expired'
 step "echo subscribe | wsx connect --wait 5s URL   # a server that closes with 4001"
 status=0
