@@ -120,6 +120,8 @@ start ws "$tmp/bin/server"
 URL=$STARTED
 start tcp "$tmp/bin/tcp" -sink
 TCP=$STARTED
+start quiet2 "$tmp/bin/wsx" serve 127.0.0.1:0 --send one --send two
+QUIET2=$STARTED
 
 # The read end of a FIFO that never reaches EOF: wscat exits at stdin EOF.
 mkfifo "$tmp/hold" "$tmp/feed"
@@ -246,14 +248,19 @@ contender() { # KEY GROUP LABEL
 
 # ---------------------------------------------------------------- contenders
 
-c_lines_wsx_send() { sink_run "$1" "$2" "pipe:$tmp/in/lines" "$N_LINES" "$SUM_LINES" "$TMO" "$WSX" send -q "$URL/sink?id=$2&order=1"; }
-c_lines_wsx_connect() { sink_run "$1" "$2" "pipe:$tmp/in/lines" "$N_LINES" "$SUM_LINES" "$TMO" "$WSX" connect -q --close-timeout 10s "$URL/sink?id=$2&order=1"; }
+# The references close as soon as their input is written (and, for the echo,
+# its one reply read); wsx by default waits for the server to take the input
+# and go quiet first (README: Closing), about 0.1 s on loopback, which the
+# `end` rows measure. Like is compared with like: --wait 0 (close at once)
+# where a reference closes at once, --count 1 where it waits for one reply.
+c_lines_wsx_send() { sink_run "$1" "$2" "pipe:$tmp/in/lines" "$N_LINES" "$SUM_LINES" "$TMO" "$WSX" send -q --wait 0 "$URL/sink?id=$2&order=1"; }
+c_lines_wsx_connect() { sink_run "$1" "$2" "pipe:$tmp/in/lines" "$N_LINES" "$SUM_LINES" "$TMO" "$WSX" connect -q --wait 0 --close-timeout 10s "$URL/sink?id=$2&order=1"; }
 c_lines_coalesced() { sink_run "$1" "$2" "pipe:$tmp/in/lines" "$N_LINES" "$SUM_LINES" "$TMO" "$tmp/bin/coalesced" "$URL/sink?id=$2&order=1"; }
 c_lines_onewrite() { sink_run "$1" "$2" "pipe:$tmp/in/lines" "$N_LINES" "$SUM_LINES" "$TMO" "$tmp/bin/onewrite" "$URL/sink?id=$2&order=1"; }
 c_lines_wscat_pipe() { wscat_run "$1" "$2" "$tmp/in/lines" "$N_LINES" pipe; }
 c_lines_wscat_fed() { wscat_run "$1" "$2" "$tmp/in/lines" "$N_LINES" fed; }
 
-c_large_wsx_send() { sink_run "$1" "$2" "pipe:$tmp/in/large" "$N_LARGE" "$SUM_LARGE" "$TMO" "$WSX" send -q "$URL/sink?id=$2"; }
+c_large_wsx_send() { sink_run "$1" "$2" "pipe:$tmp/in/large" "$N_LARGE" "$SUM_LARGE" "$TMO" "$WSX" send -q --wait 0 "$URL/sink?id=$2"; }
 c_large_coalesced() { sink_run "$1" "$2" "pipe:$tmp/in/large" "$N_LARGE" "$SUM_LARGE" "$TMO" "$tmp/bin/coalesced" "$URL/sink?id=$2"; }
 c_large_tcp() {
 	local before ok=1 why="" line bytes sum end=0
@@ -286,7 +293,7 @@ echo_run() {
 	fi
 	record "$key" $((M_T1 - M_T0)) "$ok" "$ok" 1 "$why"
 }
-c_start_wsx_send() { echo_run "$1" "$WSX" send -q "$URL/echo"; }
+c_start_wsx_send() { echo_run "$1" "$WSX" send -q --count 1 "$URL/echo"; }
 c_start_coalesced() { echo_run "$1" "$tmp/bin/coalesced" "$URL/echo"; }
 c_start_wscat() {
 	# -w 0: close as soon as the message is sent; stdin must stay open (hold),
@@ -295,6 +302,24 @@ c_start_wscat() {
 	local got=0
 	[ "$(cat "$tmp/out")" = hi ] && got=1
 	record "$1" $((M_T1 - M_T0)) 1 "$got" 1 "printed the echo: $got, exit=$M_RC"
+}
+
+# The end of a session (README: Closing). end_silent: `wsx send URL hi` to a
+# server that never answers waits for the quiet window, then closes; the run
+# must print nothing and exit 0. end_head: `wsx listen URL | head -2` against
+# a server that sends two messages and then goes quiet: wsx notices head's
+# exit on its stdout pipe; the time is the whole pipeline's.
+c_end_silent() {
+	measure /dev/null "$tmp/out" "$TMO" "$WSX" send -q "$URL/sink?id=$2" hi
+	local ok=1 why=''
+	if [ "$M_RC" != 0 ] || [ -s "$tmp/out" ]; then ok=0 why="output '$(head -c 40 "$tmp/out")', exit $M_RC"; fi
+	record "$1" $((M_T1 - M_T0)) "$ok" "$ok" 1 "$why"
+}
+c_end_head() {
+	measure /dev/null "$tmp/out" "$TMO" sh -c '"$0" listen -q "$1" | head -2' "$WSX" "$QUIET2"
+	local ok=1 why=''
+	if [ "$M_RC" != 0 ] || [ "$(cat "$tmp/out")" != $'one\ntwo' ]; then ok=0 why="output '$(head -c 40 "$tmp/out")', exit $M_RC"; fi
+	record "$1" $((M_T1 - M_T0)) "$ok" "$ok" 1 "$why"
 }
 
 # recv_run KEY N ORDER CMD...: the output must hold N messages (lines with a
@@ -332,20 +357,22 @@ c_mem_listen_big() {
 }
 c_mem_relay() { sink_run "$1" "$2" "$tmp/in/huge" "$HUGE_LINES" "$SUM_HUGE" "$TMO_LONG" "$WSX" send -q "$URL/sink?id=$2"; }
 
-contender lines_wsx_send lines "wsx send"
-contender lines_wsx_connect lines "wsx connect -q"
+contender lines_wsx_send lines "wsx send --wait 0"
+contender lines_wsx_connect lines "wsx connect -q --wait 0"
 contender lines_coalesced lines "coalesced"
 contender lines_onewrite lines "onewrite"
 if [ "$WSCAT" != 0 ]; then
 	contender lines_wscat_pipe lines "wscat, piped"
 	contender lines_wscat_fed lines "wscat, fed after open"
 fi
-contender large_wsx_send large "wsx send"
+contender large_wsx_send large "wsx send --wait 0"
 contender large_coalesced large "coalesced"
 contender large_tcp large "tcp (same bytes)"
-contender start_wsx_send start-up "wsx send"
+contender start_wsx_send start-up "wsx send --count 1"
 contender start_coalesced start-up "coalesced"
 [ "$WSCAT" = 0 ] || contender start_wscat start-up "wscat -x hi -w 0"
+contender end_silent end "send SINK hi, no reply"
+contender end_head end "listen | head -2, quiet"
 contender recv_reader receive "reader (raw)"
 contender recv_wsx_raw receive "wsx listen raw"
 contender recv_wsx_raw_json receive "wsx listen raw, JSON"
@@ -380,6 +407,7 @@ done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$SECONDS
 run_group start-up "$STARTUP_RUNS"
+run_group end "$STARTUP_RUNS"
 run_group lines "$RUNS"
 run_group large "$RUNS"
 run_group receive "$RUNS"
@@ -468,6 +496,13 @@ faster() {
 	[ -z "${5:-}" ] || res="$res ($5)"
 	check "$4" "${LABEL[$1]} >= $3x faster than ${LABEL[$2]}" "${r}x" ">= $3x" "$res"
 }
+# at_most_ms A MS TARGET: median(A) <= MS milliseconds.
+at_most_ms() {
+	local m res
+	m=$(ms "$(agg "$1" 1 median)")
+	res=$(awk -v m="$m" -v l="$2" 'BEGIN { print (m <= l) ? "PASS" : "FAIL" }')
+	check "$3" "${LABEL[$1]}: median time <= $2 ms" "${m} ms" "<= $2" "$res"
+}
 # ceiling A B TARGET: how much faster A (a reference) is than B, for scale:
 # the target for wsx against B can be met only if A meets it too.
 ceiling() {
@@ -521,6 +556,10 @@ else
 fi
 at_most start_wsx_send start_coalesced 1.5 start-up
 [ "$WSCAT" = 0 ] || ceiling start_coalesced start_wscat start-up
+delivered end_silent end
+delivered end_head end
+at_most_ms end_silent 500 end
+at_most_ms end_head 100 end
 for k in recv_wsx_raw recv_wsx_raw_json recv_wsx_pretty_json recv_wsx_jsonl_json; do delivered "$k" receive; done
 at_most recv_wsx_raw recv_reader 1.25 receive
 at_most recv_wsx_pretty_json recv_wsx_raw_json 2 receive
