@@ -18,6 +18,10 @@ type Close struct {
 	EchoCode  closecodes.Code
 	Unsent    int    // messages read from input but not sent because the server closed
 	Violation string // non-empty: why the close frame broke the protocol
+	// Queued, for By=="client", is how many bytes wsx had written that the
+	// server had not yet taken when wsx sent its close frame; nil when not
+	// known.
+	Queued *int64
 }
 
 // code is the code to report: 1006 for a drop, 1005 for a frame without one.
@@ -133,6 +137,10 @@ func (p *Printer) appendCloseEvent(b []byte, c Close) []byte {
 	if c.Violation != "" {
 		b = appendKey(b, "violation")
 		b = appendStr(b, c.Violation)
+	}
+	if c.By == "client" && c.Queued != nil {
+		b = appendKey(b, "queued")
+		b = strconv.AppendInt(b, *c.Queued, 10)
 	}
 	return appendEventEnd(b)
 }

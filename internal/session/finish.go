@@ -40,7 +40,10 @@ func (r *run) finish(end error) error {
 		}
 	}
 	if co, ok := r.s.WS.NetConn().(*wire.Coalescer); ok {
-		r.out.Verbose("at the close: %s still queued", count(int(co.Undelivered().Bytes), "byte"))
+		if u := co.Undelivered(); u.Known {
+			r.queued = &u.Bytes
+			r.out.Verbose("at the close: %s still queued", count(int(u.Bytes), "byte"))
+		}
 	}
 	res, sig := r.closeByUs(code, reason)
 	if err := r.closeTrouble(res); err != nil && sig == nil {
@@ -61,7 +64,7 @@ func (r *run) finish(end error) error {
 
 // ourClose reports the close wsx started, and the server's echo.
 func (r *run) ourClose(code closecodes.Code, reason string, f *wire.CloseFrame) {
-	c := format.Close{By: "client", Code: code, HasCode: true, Reason: []byte(reason)}
+	c := format.Close{By: "client", Code: code, HasCode: true, Reason: []byte(reason), Queued: r.queued}
 	if r.gaveUp && r.wrote != nil {
 		c.Unsent = r.wrote.Unsent // the server stopped reading: what wsx held is lost
 	}

@@ -65,7 +65,8 @@ type run struct {
 	// outputGone: stdout's reader went away, so what arrives no longer
 	// extends the wait for the close echo
 	outputGone bool
-	outputErr  error // writing stdout failed while the echo was awaited
+	outputErr  error  // writing stdout failed while the echo was awaited
+	queued     *int64 // bytes the server had not taken when wsx closed; nil: not known
 }
 
 // newDrain starts the wait for the server to take the input and go quiet.

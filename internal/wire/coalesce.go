@@ -36,6 +36,7 @@ type Coalescer struct {
 	accepted atomic.Int64 // frame bytes gorilla handed over since Start
 	written  atomic.Int64 // of those, bytes the connection took
 	endsMu   sync.Mutex
+	pending  []int64 // message ends not yet published, under mu
 	ends     []int64 // where the latest data messages end, in accepted bytes
 	dropped  int     // message ends no longer kept in ends
 	messages atomic.Int64
@@ -78,6 +79,7 @@ func (c *Coalescer) Write(p []byte) (int, error) {
 		}
 	}
 	if len(p) >= cap(c.buf) { // too big to gather: no copy
+		c.publish()
 		n, err := c.Conn.Write(p)
 		c.written.Add(int64(n))
 		if err != nil {
@@ -128,6 +130,7 @@ func (c *Coalescer) flush() error {
 	if len(c.buf) == 0 {
 		return nil
 	}
+	c.publish()
 	n, err := c.Conn.Write(c.buf)
 	c.written.Add(int64(n))
 	c.buf = c.buf[:0]
@@ -135,16 +138,28 @@ func (c *Coalescer) flush() error {
 	return err
 }
 
-// messageEnd records that a data message ends at offset end.
-func (c *Coalescer) messageEnd(end int64) {
-	c.endsMu.Lock()
-	defer c.endsMu.Unlock()
-	if len(c.ends) == cap(c.ends) && len(c.ends) >= maxEnds {
-		c.ends = append(c.ends[:0], c.ends[maxEnds/2:]...)
-		c.dropped += maxEnds / 2
+// messageEnd records that a data message ends at offset end; callers hold
+// mu. The ends wait in pending until the bytes go to the connection
+// (publish), so that a message costs no lock of its own.
+func (c *Coalescer) messageEnd(end int64) { c.pending = append(c.pending, end) }
+
+// publish makes the pending message ends visible to Undelivered, before
+// their bytes are written; callers hold mu.
+func (c *Coalescer) publish() {
+	if len(c.pending) == 0 {
+		return
 	}
-	c.ends = append(c.ends, end)
-	c.messages.Add(1)
+	c.endsMu.Lock()
+	for _, end := range c.pending {
+		if len(c.ends) == cap(c.ends) && len(c.ends) >= maxEnds {
+			c.ends = append(c.ends[:0], c.ends[maxEnds/2:]...)
+			c.dropped += maxEnds / 2
+		}
+		c.ends = append(c.ends, end)
+	}
+	c.endsMu.Unlock()
+	c.messages.Add(int64(len(c.pending)))
+	c.pending = c.pending[:0]
 }
 
 // Messages is how many data messages gorilla has written through the

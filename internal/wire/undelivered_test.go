@@ -98,6 +98,10 @@ func TestUndeliveredMessageEnds(t *testing.T) {
 	for _, f := range [][]byte{clientFrame(1, []byte("one")), first, clientFrame(9, nil), clientFrame(0, []byte("b")), clientFrame(2, []byte("two"))} {
 		c.frames.scan(f)
 	}
+	if len(c.ends) != 0 {
+		t.Fatalf("message ends %v published before their bytes were written", c.ends)
+	}
+	c.publish()
 	want := []int64{9, 9 + 7 + 6 + 7, 9 + 7 + 6 + 7 + 9}
 	if len(c.ends) != len(want) {
 		t.Fatalf("message ends %v, want %v", c.ends, want)
