@@ -21,7 +21,7 @@ func connectCommand(env *Env) *cli.Command {
 			"On a terminal: a '> ' prompt with line editing and history, and /ping [data],\n" +
 			"/close [code|name] [reason], /quit.",
 		Flags: concat(dialFlags(), sessionFlags(), outputFlags(), []cli.Flag{
-			&cli.StringFlag{Name: "wait", Usage: "keep receiving for `DUR` after stdin ends"},
+			&cli.StringFlag{Name: "wait", Usage: "keep receiving exactly `DUR` after stdin ends (0: close at once; default: until the server is quiet)"},
 			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Usage: "close after `N` incoming messages"},
 		}),
 		Action: func(c *cli.Context) error { return runConnect(c, env) },

@@ -13,7 +13,8 @@ func sendCommand(env *Env) *cli.Command {
 		ArgsUsage: "URL [MESSAGE...]",
 		Description: "Each MESSAGE argument is one message (@FILE: a file's contents, @-: all of stdin).\n" +
 			"With no MESSAGE, stdin is read: one message a line (--null: NUL-separated; --whole: all of it).\n" +
-			"Replies are printed; --count waits for N of them, --wait lingers. Then wsx closes cleanly.",
+			"Replies are printed: wsx waits until the server has taken the input and gone quiet\n" +
+			"(--wait 0: not at all; --wait DUR: exactly DUR; --count: N replies). Then it closes cleanly.",
 		Flags: concat(dialFlags(), sessionFlags(), outputFlags(), []cli.Flag{
 			&cli.BoolFlag{Name: "null", Aliases: []string{"0"}, Usage: "stdin messages are separated by NUL bytes (so they may hold newlines)"},
 			&cli.BoolFlag{Name: "whole", Usage: "all of stdin is one message"},
@@ -22,7 +23,7 @@ func sendCommand(env *Env) *cli.Command {
 			&cli.IntFlag{Name: "repeat", Value: 1, Usage: "send the message arguments `N` times"},
 			&cli.StringFlag{Name: "interval", Usage: "wait `DUR` between messages"},
 			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Usage: "wait for `N` replies, then close"},
-			&cli.StringFlag{Name: "wait", Usage: "keep receiving for `DUR` after the last message is sent"},
+			&cli.StringFlag{Name: "wait", Usage: "keep receiving exactly `DUR` after the last message is sent (0: close at once; default: until the server is quiet)"},
 		}),
 		Action: func(c *cli.Context) error { return runSend(c, env) },
 	}

@@ -85,9 +85,14 @@ one line: who closed, the code, its name and the reason, for example
 closed by server: 4001 (private use) "token expired"
 .RE
 .PP
-When wsx closes (end of input, \-\-count reached, idle end, Ctrl\-C), it first
-writes every queued message, then its close frame (\-\-close\-code, default 1000),
-then reads until the server's close frame arrives or \-\-close\-timeout passes.
+When the input ends, wsx writes every queued message and keeps reading until the
+server has taken them all and gone quiet (twice the handshake time, at least
+100 ms), because many servers stop sending once they read a close frame;
+\-\-wait 0 closes at once. A server that stops taking data for
+\-\-close\-timeout is reported with what it did not take, exit status 5.
+When wsx closes (that wait over, \-\-count reached, idle end, Ctrl\-C), it
+writes its close frame (\-\-close\-code, default 1000), then reads until the
+server's close frame arrives or \-\-close\-timeout passes.
 When the server closes, wsx answers with the same code.
 A drop without a close frame is reported as 1006.
 If the server closes while wsx still holds input it has read but not sent, the
