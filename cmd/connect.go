@@ -17,7 +17,8 @@ func connectCommand(env *Env) *cli.Command {
 		Usage:     "send stdin lines as messages and print what arrives",
 		ArgsUsage: "URL",
 		Description: "Each stdin line is one message; each incoming message is printed on stdout.\n" +
-			"At the end of stdin every line is written, then the close handshake runs.\n" +
+			"At the end of stdin every line is written, and wsx reads on until the server has taken\n" +
+			"them and gone quiet (--wait 0: not at all); then the close handshake runs.\n" +
 			"On a terminal: a '> ' prompt with line editing and history, and /ping [data],\n" +
 			"/close [code|name] [reason], /quit.",
 		Flags: concat(dialFlags(), sessionFlags(), outputFlags(), []cli.Flag{

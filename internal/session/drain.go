@@ -63,8 +63,7 @@ type drain struct {
 }
 
 func newDrain(co *wire.Coalescer, tap *wire.Tap, quiet, limit time.Duration, now time.Time) *drain {
-	d := &drain{co: co, tap: tap, quiet: quiet, limit: limit, moved: now, heardAt: now, heard: tap.BytesRead(), queued: -1}
-	return d
+	return &drain{co: co, tap: tap, quiet: quiet, limit: limit, moved: now, heardAt: now, heard: tap.BytesRead(), queued: -1}
 }
 
 // tick is how often the drain looks at its counters.
@@ -83,7 +82,7 @@ func (d *drain) check(now time.Time) (done bool, err error) {
 		}
 		switch {
 		case u.Bytes == 0:
-			d.delivered, d.heardAt = now, later(d.heardAt, now)
+			d.delivered, d.heardAt = now, now // the quiet window counts from the delivery
 		case d.queued < 0 || u.Bytes < d.queued:
 			d.queued, d.moved = u.Bytes, now
 			return false, nil
@@ -98,11 +97,4 @@ func (d *drain) check(now time.Time) (done bool, err error) {
 		d.heard, d.heardAt = n, now
 	}
 	return now.Sub(d.heardAt) >= d.quiet || (d.limit > 0 && now.Sub(d.delivered) >= d.limit), nil
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }

@@ -39,8 +39,8 @@ func (r *run) finish(end error) error {
 			reason = c.Reason
 		}
 	}
-	if co, ok := r.s.WS.NetConn().(*wire.Coalescer); ok {
-		if u := co.Undelivered(); u.Known {
+	if r.co != nil {
+		if u := r.co.Undelivered(); u.Known {
 			r.queued = &u.Bytes
 			r.out.Verbose("at the close: %s still queued", count(int(u.Bytes), "byte"))
 		}
@@ -91,13 +91,12 @@ func (r *run) summarize() {
 	}
 	sent, sentBytes := r.writer.Written()
 	got, gotBytes := r.reader.Received()
-	co, ok := r.s.WS.NetConn().(*wire.Coalescer)
-	if d := r.drained; ok && d != nil && d.stalled.Bytes > 0 { // never "sent" for what did not leave
+	if d := r.drained; d != nil && d.stalled.Bytes > 0 { // never "sent" for what did not leave
 		read := sent
 		if r.wrote != nil {
 			read += r.wrote.Unsent
 		}
-		r.out.Status("delivered %d of %s, received %s (%s)", max(co.Messages()-d.stalled.Messages, 0), count(read, "message"),
+		r.out.Status("delivered %d of %s, received %s (%s)", max(r.co.Messages()-d.stalled.Messages, 0), count(read, "message"),
 			count(got, "message"), count(int(gotBytes), "byte"))
 		return
 	}
@@ -228,13 +227,8 @@ func (r *run) readerEnded(res listen.Result) error {
 	case res.Output != nil:
 		r.outputGone = errors.Is(res.Output, syscall.EPIPE)
 		go func() { r.readDone <- r.reader.Drain() }()
-		closed, sig := r.closeByUs(closecodes.NormalClosure, "")
-		r.ourClose(closecodes.NormalClosure, "", closed.Frame)
-		switch {
-		case sig != nil:
-			return exit.BySignal(sig)
-		case errors.Is(res.Output, syscall.EPIPE):
-			return nil // stdout was closed (| head): a normal end
+		if err := r.closeNormally(); err != nil || r.outputGone {
+			return err // stdout was closed (| head): a normal end, unless a signal came
 		}
 		return r.fail(exit.Errorf(exit.Runtime, "writing to stdout: %v", res.Output))
 	case res.TooBig:
@@ -281,24 +275,22 @@ func (r *run) dropped(err error) error {
 // what it did not take is counted, and no close frame is sent (it would
 // wait behind that data); the connection is dropped.
 func (r *run) stalled() error {
-	u := r.drained.stalled
-	if co, ok := r.s.WS.NetConn().(*wire.Coalescer); ok {
-		// the kernel's queue first, while it can be read; then the close
-		// ends a blocked write, whose bytes the kernel took are then known
-		q, known := wire.SendQueue(co)
-		r.s.WS.NetConn().Close()
-		if r.wrote == nil {
-			t := time.NewTimer(r.cfg.CloseTimeout)
-			select {
-			case w := <-r.writeDone:
-				r.wrote = &w
-			case <-t.C:
-			}
-			t.Stop()
+	// Only a coalescer's bytes can be undelivered. The kernel's queue is read
+	// first, while it can be; then the close ends a blocked write, and the
+	// bytes of it the kernel took are known.
+	q, known := wire.SendQueue(r.co)
+	r.s.WS.NetConn().Close()
+	if r.wrote == nil {
+		t := time.NewTimer(r.cfg.CloseTimeout)
+		select {
+		case w := <-r.writeDone:
+			r.wrote = &w
+		case <-t.C:
 		}
-		u = co.UndeliveredGiven(q, known)
-		r.drained.stalled = u
+		t.Stop()
 	}
+	u := r.co.UndeliveredGiven(q, known)
+	r.drained.stalled = u
 	n := fmt.Sprintf("%s (%s)", count(u.Messages, "message"), count(int(u.Bytes), "byte"))
 	if u.AtLeast {
 		n = "more than " + n
@@ -313,6 +305,12 @@ func (r *run) stalled() error {
 // wait for the close echo.
 func (r *run) stdoutGone() error {
 	r.outputGone = true
+	return r.closeNormally()
+}
+
+// closeNormally closes with 1000 and reports it; the error is a signal's
+// that cut the wait for the echo short.
+func (r *run) closeNormally() error {
 	closed, sig := r.closeByUs(closecodes.NormalClosure, "")
 	r.ourClose(closecodes.NormalClosure, "", closed.Frame)
 	if sig != nil {

@@ -48,6 +48,7 @@ type Options struct {
 // the reader prints what arrives, and run decides when and how it ends.
 type run struct {
 	s      *dial.Conn
+	co     *wire.Coalescer // under the connection, for delivery accounting; nil: none
 	cfg    *Options
 	out    *format.Printer
 	closer *send.Closer
@@ -71,10 +72,9 @@ type run struct {
 
 // newDrain starts the wait for the server to take the input and go quiet.
 func (r *run) newDrain() *drain {
-	co, _ := r.s.WS.NetConn().(*wire.Coalescer)
 	q := quietWindow(r.s.Handshake.Duration, r.cfg.CloseTimeout)
 	r.out.Verbose("input ended: waiting for the server to take it and go quiet for %v", q)
-	return newDrain(co, r.s.Tap, q, r.cfg.CloseTimeout, time.Now())
+	return newDrain(r.co, r.s.Tap, q, r.cfg.CloseTimeout, time.Now())
 }
 
 func newRun(s *dial.Conn, sc *Options, out *format.Printer) *run {
@@ -85,6 +85,7 @@ func newRun(s *dial.Conn, sc *Options, out *format.Printer) *run {
 		writeDone: make(chan send.Result, 1),
 		stopPing:  make(chan struct{}),
 	}
+	r.co, _ = s.WS.NetConn().(*wire.Coalescer)
 	r.reader = listen.NewReader(s.WS, s.Tap, out, listen.Options{
 		Count: sc.Count, ShowPongs: sc.Interactive, Filters: sc.Filters, Select: sc.Select,
 	})
