@@ -164,6 +164,7 @@ func newPrinter(c *cli.Context, env *Env, prompt string) (*format.Printer, error
 		Timestamps: c.Bool("timestamps"),
 		Quiet:      c.Bool("quiet"),
 		Verbose:    c.Bool("verbose"),
+		Trace:      c.Bool("trace"),
 		Prompt:     prompt,
 		Now:        env.Now,
 	}), nil

@@ -31,8 +31,9 @@ func dialFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "compress", Usage: "offer permessage-deflate and report what the server accepted"},
 		&cli.StringFlag{Name: "max-size", Value: "64MiB", Usage: "largest incoming message accepted, in `BYTES` (KiB, MiB, GiB, kB, MB, GB suffixes)"},
 		&cli.StringFlag{Name: "ping-interval", Usage: "send a ping every `DUR`; -v or jsonl report each round trip"},
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show handshake headers and control frames on stderr"},
-		&cli.BoolFlag{Name: "show-secrets", Usage: "with -v, show Authorization, Proxy-Authorization and Cookie values"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show the handshake as on the wire and pings and pongs on stderr"},
+		&cli.BoolFlag{Name: "trace", Usage: "show every frame both ways, in wire order, and the handshake as sent and received, on stderr (jsonl: frame events)"},
+		&cli.BoolFlag{Name: "show-secrets", Usage: "with -v or --trace, show Authorization, Proxy-Authorization and Cookie values"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no status lines (errors still print)"},
 	}
 }
@@ -176,6 +177,7 @@ func readDialConfig(c *cli.Context, env *Env, rawURL string) (*dial.Config, erro
 		Getenv:      env.Getenv,
 		Compress:    c.Bool("compress"),
 		ShowSecrets: c.Bool("show-secrets"),
+		Trace:       c.Bool("trace"),
 	}
 	var err error
 	if o.ConnectTimeout, err = durationFlag(c, "connect-timeout"); err != nil {
@@ -199,6 +201,9 @@ func readConfigs(c *cli.Context, env *Env, rawURL string) (*dial.Config, *sessio
 		return nil, nil, err
 	}
 	so.MaxSize = dc.MaxSize
+	// big text streams only when asked for big messages: otherwise it is
+	// held and checked whole, so no invalid text reaches stdout
+	so.StreamText = c.IsSet("max-size") && (dc.MaxSize == 0 || dc.MaxSize > 1<<20)
 	if so.Count = c.Int("count"); so.Count < 0 {
 		return nil, nil, exit.Usagef("invalid --count %d: must not be negative", so.Count)
 	}

@@ -58,6 +58,8 @@ func TestScripts(t *testing.T) {
 			"mkline":   cmdMkline,
 			"mklines":  cmdMklines,
 			"exits":    cmdExits,
+			"wsraw":    cmdRaw,
+			"mask":     cmdMask,
 		},
 		RequireExplicitExec: true,
 	})

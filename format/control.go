@@ -18,7 +18,7 @@ func (p *Printer) Control(kind string, dir Dir, data []byte, rtt time.Duration) 
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		p.writeEvent(p.appendControlEvent(p.pend, kind, dir, data, rtt))
-	case p.verbose:
+	case p.verbose && !p.trace: // a trace shows every frame already
 		line := arrow(dir) + " " + kind + " " + strconv.Quote(string(data))
 		if rtt > 0 {
 			line += " (rtt " + humanDuration(rtt) + ")"

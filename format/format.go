@@ -94,6 +94,7 @@ type Options struct {
 	Timestamps bool   // prefix each printed message (non-jsonl modes) with the clock time, "15:04:05.000 "
 	Quiet      bool   // no status lines; warnings and errors still print
 	Verbose    bool   // control frames and Verbose lines go to stderr
+	Trace      bool   // every frame and the handshake go to stderr (frame events in jsonl)
 	Prompt     string // prefix for incoming messages in non-jsonl modes, e.g. "< "
 	Now        func() time.Time
 }

@@ -32,6 +32,7 @@ type Printer struct {
 	stamps   bool
 	quiet    bool
 	verbose  bool
+	trace    bool // --trace: frames and the handshake as on the wire
 	prompt   string
 	now      func() time.Time
 
@@ -54,7 +55,7 @@ func New(stdout, stderr io.Writer, o Options) *Printer {
 		mode:  o.Mode, binary: o.BinaryAs,
 		outColor: ColorEnabled(o.Color, o.StdoutTTY, o.Getenv),
 		paint:    NewPalette(ColorEnabled(o.Color, o.StderrTTY, o.Getenv)),
-		stamps:   o.Timestamps, quiet: o.Quiet, verbose: o.Verbose,
+		stamps:   o.Timestamps, quiet: o.Quiet, verbose: o.Verbose, trace: o.Trace,
 		prompt: o.Prompt, now: o.Now,
 	}
 	if p.mode == Auto {

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -35,6 +34,11 @@ type Options struct {
 	OnMessage func(binary bool, data []byte)
 	// OnPong, when set, is told of each pong and its round trip.
 	OnPong func(data string, rtt time.Duration)
+	// StreamText lets a text message over 1 MiB stream to stdout as it
+	// arrives (raw format), checked as it goes: invalid UTF-8 near its end
+	// is found after the start was printed. Otherwise text is held whole
+	// and checked before any of it is printed; binary streams either way.
+	StreamText bool
 }
 
 // Reader is the single goroutine that reads from a connection.
@@ -44,6 +48,7 @@ type Reader struct {
 	out   *format.Printer
 	opts  Options
 	buf   []byte // the message being read, reused
+	check utf8check.Checker
 	count chan struct{}
 	pings *pings
 	seen  atomic.Int64 // messages received
@@ -172,21 +177,28 @@ func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
 		r.bytes.Add(n)
 		return r.readFailed(res, err)
 	}
-	streamable := r.out.Streamable(binary) && len(r.opts.Filters) == 0 && r.opts.Select == "" && r.opts.OnMessage == nil
+	streamable := r.out.Streamable(binary) && (binary || r.opts.StreamText) &&
+		len(r.opts.Filters) == 0 && r.opts.Select == "" && r.opts.OnMessage == nil
 	limit := -1
 	if streamable {
 		limit = streamAbove + 1
 	}
-	data, err := r.read(rd, limit)
-	if streamable && len(data) > streamAbove { // a big message: print it as it arrives
+	var check *utf8check.Checker
+	if !binary {
+		check = &r.check
+		*check = utf8check.Checker{}
+	}
+	data, err := r.read(rd, limit, check)
+	if streamable && len(data) > streamAbove && err == nil { // a big message: print it as it arrives
 		return r.stream(res, binary, io.MultiReader(bytes.NewReader(data), rd))
 	}
 	r.bytes.Add(int64(len(data)))
-	if r.readFailed(res, err) {
+	var bad *utf8check.Error
+	if errors.As(err, &bad) {
+		res.Invalid = &InvalidText{Message: res.Messages, Offset: int(bad.Offset)}
 		return true
 	}
-	if !binary && !utf8.Valid(data) {
-		res.Invalid = &InvalidText{Message: res.Messages, Offset: utf8check.FirstInvalid(data)}
+	if r.readFailed(res, err) {
 		return true
 	}
 	data, ok := r.keep(binary, data)
@@ -219,8 +231,11 @@ func (r *Reader) print(res *Result, binary bool, data []byte) (stop bool) {
 
 // read reads a message to its end, or up to limit bytes (limit < 0: no
 // limit), into the reader's buffer, which it returns: the data is valid
-// until the next message.
-func (r *Reader) read(rd io.Reader, limit int) ([]byte, error) {
+// until the next message. With check, the text is checked as it comes,
+// piece by piece as gorilla hands the frames on, so that invalid UTF-8
+// ends the read at the fragment that holds it (a *utf8check.Error), not
+// when the message ends.
+func (r *Reader) read(rd io.Reader, limit int, check *utf8check.Checker) ([]byte, error) {
 	b := r.buf[:0]
 	var err error
 	for limit < 0 || len(b) < limit {
@@ -233,6 +248,11 @@ func (r *Reader) read(rd io.Reader, limit int) ([]byte, error) {
 		}
 		var n int
 		n, err = rd.Read(b[len(b):end])
+		if check != nil && n > 0 {
+			if _, cerr := check.Write(b[len(b) : len(b)+n]); cerr != nil {
+				err = cerr
+			}
+		}
 		b = b[:len(b)+n]
 		if err != nil {
 			break
@@ -240,6 +260,9 @@ func (r *Reader) read(rd io.Reader, limit int) ([]byte, error) {
 	}
 	if err == io.EOF {
 		err = nil
+		if check != nil {
+			err = check.Close()
+		}
 	}
 	if cap(b) <= maxKeptBuf {
 		r.buf = b
@@ -342,10 +365,8 @@ func (r *Reader) Drain() Result {
 
 func (r *Reader) ping(data string) error {
 	r.out.Control("ping", format.In, []byte(data), 0)
+	r.out.Control("pong", format.Out, []byte(data), 0) // before the write, as for Ping
 	err := r.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
-	if err == nil {
-		r.out.Control("pong", format.Out, []byte(data), 0)
-	}
 	if errors.Is(err, websocket.ErrCloseSent) {
 		return nil
 	}
@@ -371,11 +392,10 @@ func (r *Reader) Ping(data []byte) error {
 		data = r.pings.next()
 	}
 	r.pings.sent(string(data))
-	err := r.conn.WriteControl(websocket.PingMessage, data, time.Now().Add(time.Second))
-	if err == nil {
-		r.out.Control("ping", format.Out, data, 0)
-	}
-	return err
+	// reported before it is written: the pong may be read, and reported,
+	// before WriteControl returns
+	r.out.Control("ping", format.Out, data, 0)
+	return r.conn.WriteControl(websocket.PingMessage, data, time.Now().Add(time.Second))
 }
 
 // pings remembers when each ping left, to time its pong.

@@ -39,6 +39,7 @@ type Options struct {
 	Compress       bool
 	MaxSize        int64 // 0: no limit
 	ShowSecrets    bool
+	Trace          bool // every frame and the handshake as on the wire
 }
 
 // Config is the dialer's options, read and checked.
@@ -53,6 +54,7 @@ type Config struct {
 	Compress       bool
 	MaxSize        int64
 	ShowSecrets    bool
+	Trace          bool
 }
 
 // New checks o. Its errors are usage errors (exit status 2).
@@ -68,6 +70,7 @@ func New(o Options) (*Config, error) {
 		Compress:       o.Compress,
 		MaxSize:        o.MaxSize,
 		ShowSecrets:    o.ShowSecrets,
+		Trace:          o.Trace,
 	}
 	if d.Protocols, err = ParseProtocols(o.Protocols); err != nil {
 		return nil, err
@@ -151,7 +154,7 @@ func Try(ctx context.Context, d *Config, out *format.Printer) (*Conn, Attempt, e
 	if d.Insecure {
 		out.Warn("TLS certificate verification is off (--insecure)")
 	}
-	nd := &netDialer{cfg: d, start: time.Now(), cancel: ctx}
+	nd := &netDialer{cfg: d, start: time.Now(), cancel: ctx, out: out}
 	wd := websocket.Dialer{
 		NetDialContext:    nd.dial,
 		NetDialTLSContext: nd.dial,
@@ -174,12 +177,12 @@ func Try(ctx context.Context, d *Config, out *format.Printer) (*Conn, Attempt, e
 		nd.unwatch() // the dial is over: a later cancel must not close the connection
 	}
 	a := Attempt{Timings: nd.timings}
-	if nd.tap != nil {
-		d.showRequest(out, nd.tap.Request())
+	if nd.tap != nil && !d.Trace { // a trace showed them as they went
+		showHead(out, format.Out, nd.tap.Request(), d.ShowSecrets)
+		showHead(out, format.In, nd.tap.Response(), d.ShowSecrets)
 	}
 	if resp != nil {
 		a.Status, a.Code = resp.Status, resp.StatusCode
-		showResponse(out, resp, d.ShowSecrets)
 	}
 	if err != nil {
 		if errors.Is(err, net.ErrClosed) && ctx.Err() != nil {

@@ -2,7 +2,6 @@ package dial
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/wsx-cli/wsx/format"
@@ -21,30 +20,23 @@ func redact(name, value string, show bool) string {
 	return "[redacted]"
 }
 
-// showRequest prints the upgrade request as written, with -v.
-func (d *Config) showRequest(out *format.Printer, raw []byte) {
-	lines := strings.Split(strings.TrimRight(string(raw), "\r\n"), "\r\n")
+// showHead prints a request (dir Out) or response head as it was on the
+// wire, with -v or --trace: its lines in their order and case, secrets
+// redacted unless --show-secrets.
+func showHead(out *format.Printer, dir format.Dir, raw []byte, show bool) {
+	if len(raw) == 0 {
+		return
+	}
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\r\n\r\n"), "\r\n")
 	for i, line := range lines {
-		if i > 0 {
-			if name, value, ok := strings.Cut(line, ":"); ok {
-				line = name + ": " + redact(name, strings.TrimSpace(value), d.ShowSecrets)
+		if i == 0 {
+			continue
+		}
+		if name, value, ok := strings.Cut(line, ":"); ok {
+			if r := redact(name, strings.TrimSpace(value), show); r != strings.TrimSpace(value) {
+				lines[i] = name + ": " + r
 			}
 		}
-		out.Verbose("> %s", line)
 	}
-}
-
-// showResponse prints the upgrade response's status and headers, with -v.
-func showResponse(out *format.Printer, resp *http.Response, show bool) {
-	out.Verbose("< %s %s", resp.Proto, resp.Status)
-	names := make([]string, 0, len(resp.Header))
-	for name := range resp.Header {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		for _, v := range resp.Header[name] {
-			out.Verbose("< %s: %s", name, redact(name, v, show))
-		}
-	}
+	out.HandshakeHead(dir, lines)
 }

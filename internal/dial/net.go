@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/wire"
 )
 
@@ -29,6 +30,7 @@ type netDialer struct {
 	connected bool            // TCP (and TLS) are up: later failures are the upgrade's
 	cancel    context.Context // the caller's: done on Ctrl-C
 	unwatch   func() bool
+	out       *format.Printer // for the trace
 }
 
 func (n *netDialer) dial(ctx context.Context, _, addr string) (net.Conn, error) {
@@ -54,7 +56,13 @@ func (n *netDialer) dial(ctx context.Context, _, addr string) (net.Conn, error) 
 	// (n.cancel, not ctx: gorilla cancels ctx when the dial returns.)
 	n.unwatch = context.AfterFunc(n.cancel, func() { c.Close() })
 	// the writer gathers frames here once the upgrade is done
-	return wire.NewCoalescer(n.tap), nil
+	co := wire.NewCoalescer(n.tap)
+	if n.cfg.Trace {
+		tr := &tracer{out: n.out, show: n.cfg.ShowSecrets}
+		n.tap.Trace(tr)
+		co.Trace(tr)
+	}
+	return co, nil
 }
 
 // dialTCP connects to addr, through the proxy if there is one. Direct, one

@@ -37,6 +37,7 @@ type Options struct {
 	Select       string
 	PingInterval time.Duration
 	MaxSize      int64 // the dialer's --max-size, for the message that names it
+	StreamText   bool  // text over 1 MiB may stream to stdout before it is checked whole
 	// StdoutGone, when not nil, is closed when stdout's reader has gone
 	// away (| head), so the session ends without waiting for a write to fail.
 	StdoutGone <-chan struct{}
@@ -88,6 +89,7 @@ func newRun(s *dial.Conn, sc *Options, out *format.Printer) *run {
 	r.co, _ = s.WS.NetConn().(*wire.Coalescer)
 	r.reader = listen.NewReader(s.WS, s.Tap, out, listen.Options{
 		Count: sc.Count, ShowPongs: sc.Interactive, Filters: sc.Filters, Select: sc.Select,
+		StreamText: sc.StreamText,
 	})
 	r.writer = send.NewWriter(s.WS)
 	r.writer.Sent = func(m send.Message) {
@@ -106,6 +108,10 @@ func newRun(s *dial.Conn, sc *Options, out *format.Printer) *run {
 func AnswerClose(tap *wire.Tap, closer *send.Closer) func(int, string) error {
 	return func(code int, _ string) error {
 		if f := tap.CloseFrame(); f != nil {
+			if f.Violation() != "" { // one gorilla let through: a 1-byte payload
+				closer.Answer(uint16(closecodes.ProtocolError), true)
+				return nil
+			}
 			closer.Answer(f.Code, f.HasCode)
 			return nil
 		}

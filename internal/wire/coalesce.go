@@ -60,6 +60,16 @@ func (c *Coalescer) Start() {
 	c.on = true
 }
 
+// Trace makes the coalescer tell tr of every frame as gorilla hands it
+// over, before it goes to the connection: the peer's answer to a frame can
+// only be read after it.
+func (c *Coalescer) Trace(tr Tracer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.frames.trace = &tracing{out: true}
+	c.frames.tracer = tr
+}
+
 // Write gathers p, which holds (parts of) whole frames; a control frame is
 // written out as soon as its last byte is in.
 func (c *Coalescer) Write(p []byte) (int, error) {
@@ -221,6 +231,8 @@ type frameScanner struct {
 	fin     bool            // the current frame is the last of its message
 	pos     int64           // bytes scanned
 	onEnd   func(pos int64) // told where each message ends; nil: nobody asks
+	trace   *tracing        // nil: no trace
+	tracer  Tracer          // told of each frame as it ends
 }
 
 // scan consumes p and reports whether a control frame ended in it.
@@ -230,6 +242,9 @@ func (s *frameScanner) scan(p []byte) (controlEnded bool) {
 			k := uint64(len(p))
 			if k > s.left {
 				k = s.left
+			}
+			if s.trace != nil {
+				s.trace.payload(p[:k])
 			}
 			s.left -= k
 			p = p[k:]
@@ -254,6 +269,9 @@ func (s *frameScanner) scan(p []byte) (controlEnded bool) {
 		s.control = s.hdr[0]&0x08 != 0
 		s.fin = s.hdr[0]&0x80 != 0
 		s.left = PayloadLen(s.hdr[:s.n])
+		if s.trace != nil {
+			s.trace.begin(s.hdr[:s.n])
+		}
 		s.n = 0
 		if s.left == 0 {
 			controlEnded = controlEnded || s.control
@@ -265,6 +283,9 @@ func (s *frameScanner) scan(p []byte) (controlEnded bool) {
 
 // ended is called when a frame ends: a final data frame ends a message.
 func (s *frameScanner) ended() {
+	if s.trace != nil {
+		s.tracer.Frame(s.trace.end())
+	}
 	if s.fin && !s.control && s.onEnd != nil {
 		s.onEnd(s.pos)
 	}

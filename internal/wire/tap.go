@@ -27,6 +27,7 @@ type Tap struct {
 	request []byte
 	reqDone bool
 	read    int64
+	tracer  Tracer
 	// messages counts the messages whose last frame has been handed on:
 	// gorilla can read that many without waiting for the network.
 	messages atomic.Int64
@@ -42,6 +43,15 @@ func NewServerTap(c net.Conn) *Tap {
 	t := &Tap{Conn: c}
 	t.p.server = true
 	return t
+}
+
+// Trace makes the tap tell tr of the handshake and of every frame read;
+// call it before the upgrade.
+func (t *Tap) Trace(tr Tracer) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.tracer = tr
+	t.p.trace = tr
 }
 
 // NetConn returns the connection under the tap.
@@ -75,6 +85,14 @@ func (t *Tap) Request() []byte {
 	return t.request
 }
 
+// Response returns the HTTP response head as read from the wire: the
+// status line and the headers, in their order and case.
+func (t *Tap) Response() []byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.p.head
+}
+
 // BytesRead is how many bytes came from the server, handshake included.
 func (t *Tap) BytesRead() int64 {
 	t.mu.Lock()
@@ -90,6 +108,9 @@ func (t *Tap) Write(b []byte) (int, error) {
 		if i := bytes.Index(t.request, []byte("\r\n\r\n")); i >= 0 {
 			t.request = t.request[:i+4]
 			t.reqDone = true
+			if t.tracer != nil {
+				t.tracer.Handshake(true, t.request)
+			}
 		}
 	}
 	t.mu.Unlock()
@@ -142,11 +163,12 @@ type parser struct {
 	server  bool // the stream is a client's: an HTTP request, then masked frames
 	state   parseState
 	crlf    int    // progress through "\r\n\r\n"
-	status  []byte // the start of the status line, "HTTP/1.1 101"
+	head    []byte // the HTTP head as read, up to maxHead bytes
 	hdr     [14]byte
 	hdrLen  int
 	opcode  byte
 	fin     bool
+	rsv     byte
 	masked  bool
 	mask    [4]byte
 	length  uint64
@@ -156,7 +178,12 @@ type parser struct {
 	// messages counts final data frames (text, binary or the last
 	// continuation) that ended, each the end of a message.
 	messages int64
+	trace    Tracer // nil: no trace; otherwise told of each frame
+	tracing  tracing
 }
+
+// maxHead bounds what is kept of an HTTP head.
+const maxHead = 64 << 10
 
 // feed consumes b and returns how many of its bytes may be handed on; the
 // rest must be fed again with more data behind them. final is set when no
@@ -168,7 +195,7 @@ func (p *parser) feed(b []byte, final bool) int {
 		case stateHTTP:
 			i += p.scanHTTP(b[i:])
 		case stateHeader:
-			if p.hdrLen == 0 {
+			if p.hdrLen == 0 && p.trace == nil {
 				if n := p.wholeFrames(b[i:]); n > 0 {
 					i += n
 					continue
@@ -197,8 +224,8 @@ func (p *parser) feed(b []byte, final bool) int {
 func (p *parser) scanHTTP(b []byte) int {
 	const end = "\r\n\r\n"
 	for i, c := range b {
-		if len(p.status) < len("HTTP/1.1 101") {
-			p.status = append(p.status, c)
+		if len(p.head) < maxHead {
+			p.head = append(p.head, c)
 		}
 		switch {
 		case c == end[p.crlf]:
@@ -210,8 +237,11 @@ func (p *parser) scanHTTP(b []byte) int {
 		}
 		if p.crlf == len(end) {
 			p.state = stateHeader
-			if !p.server && (len(p.status) < 12 || string(p.status[8:]) != " 101") {
+			if !p.server && (len(p.head) < 12 || string(p.head[8:12]) != " 101") {
 				p.state = statePass
+			}
+			if p.trace != nil {
+				p.trace.Handshake(false, p.head)
 			}
 			return i + 1
 		}
@@ -270,6 +300,7 @@ func (p *parser) headerByte() {
 func (p *parser) startFrame(h []byte) {
 	p.opcode = h[0] & 0x0f
 	p.fin = h[0]&0x80 != 0
+	p.rsv = h[0] >> 4 & 7
 	p.masked = h[1]&0x80 != 0
 	p.length = PayloadLen(h)
 	if p.masked {
@@ -277,6 +308,9 @@ func (p *parser) startFrame(h []byte) {
 	}
 	p.hdrLen, p.pos, p.payload = 0, 0, nil
 	p.state = statePayload
+	if p.trace != nil {
+		p.tracing.begin(h)
+	}
 	if p.length == 0 {
 		p.endFrame()
 	}
@@ -284,6 +318,9 @@ func (p *parser) startFrame(h []byte) {
 
 func (p *parser) payloadBytes(b []byte) int {
 	n := min(uint64(len(b)), p.length-p.pos)
+	if p.trace != nil {
+		p.tracing.payload(b[:n])
+	}
 	if p.opcode == 8 {
 		for j := uint64(0); j < n && len(p.payload) < maxClosePayload; j++ {
 			c := b[j]
@@ -323,16 +360,12 @@ func substitute(code []byte) {
 
 func (p *parser) endFrame() {
 	if p.opcode == 8 && p.done == nil {
-		f := &CloseFrame{}
-		switch {
-		case len(p.payload) == 1:
-			f.Short = true
-		case len(p.payload) >= 2:
-			f.HasCode = true
-			f.Code = binary.BigEndian.Uint16(p.payload)
-			f.Reason = p.payload[2:]
-		}
+		f := parseClose(p.payload)
+		f.RSV, f.Fragmented = p.rsv, !p.fin
 		p.done = f
+	}
+	if p.trace != nil {
+		p.trace.Frame(p.tracing.end())
 	}
 	if p.fin && p.opcode <= 2 { // continuation, text or binary
 		p.messages++

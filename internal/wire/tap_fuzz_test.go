@@ -18,7 +18,8 @@ const fuzzUpgrade = "HTTP/1.1 101 Switching Protocols\r\n\r\n"
 // chunk sizes and read sizes drawn from seed. The Tap must not panic or
 // spin, must hand on exactly as many bytes as the server sent, and may change
 // only the low byte of a 1014 close code; it must keep the first close frame
-// exactly, and count the messages that end in the stream. A simple whole-stream model says which bytes change and which
+// exactly, and count the messages that end in the stream; traced (odd
+// seeds), it must tell of every whole frame as it is. A simple whole-stream model says which bytes change and which
 // frame is kept.
 func FuzzTap(f *testing.F) {
 	for i, tc := range tapCases {
@@ -43,6 +44,10 @@ func FuzzTap(f *testing.F) {
 		c := wstest.NewScriptConn(chunks...)
 		c.Limit = len(chunks) + len(stream) + 8 // every Read of the Tap's must make progress
 		tap := NewTap(c)
+		rec := &recorder{}
+		if seed%2 == 1 { // traced, the slow path: it must agree in everything
+			tap.Trace(rec)
+		}
 
 		got, err := readRandom(tap, rng, len(chunks)+len(stream)+8)
 		if errors.Is(err, wstest.ErrLooping) {
@@ -71,6 +76,9 @@ func FuzzTap(f *testing.F) {
 		}
 		if n := tap.BytesRead(); n != int64(len(stream)) {
 			t.Fatalf("BytesRead = %d, want %d", n, len(stream))
+		}
+		if seed%2 == 1 {
+			sameFrames(t, rec.frames, modelFrames(data, false))
 		}
 	})
 }

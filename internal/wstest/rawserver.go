@@ -29,18 +29,28 @@ type RawServer struct {
 	conns []net.Conn
 }
 
-// StartRawServer starts a RawServer; its address is srv.Addr().
+// StartRawServer starts a RawServer for the test; its address is
+// srv.Addr().
 func StartRawServer(t testing.TB, handle func(c *RawConn)) *RawServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := ListenRaw(handle)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// ListenRaw starts a RawServer on 127.0.0.1; the caller must Close it.
+func ListenRaw(handle func(c *RawConn)) (*RawServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
 	}
 	s := &RawServer{ln: ln, done: make(chan struct{})}
 	s.wg.Add(1)
 	go s.accept(handle)
-	t.Cleanup(s.close)
-	return s
+	return s, nil
 }
 
 func (s *RawServer) accept(handle func(c *RawConn)) {
@@ -62,7 +72,9 @@ func (s *RawServer) accept(handle func(c *RawConn)) {
 	}
 }
 
-func (s *RawServer) close() {
+// Close stops the server: its connections are closed, Done is closed, and
+// Close waits for every handler to return.
+func (s *RawServer) Close() {
 	close(s.done)
 	s.ln.Close()
 	s.mu.Lock()
