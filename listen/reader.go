@@ -193,13 +193,12 @@ func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
 		return r.stream(res, binary, io.MultiReader(bytes.NewReader(data), rd))
 	}
 	r.bytes.Add(int64(len(data)))
-	var bad *utf8check.Error
-	if errors.As(err, &bad) {
-		res.Invalid = &InvalidText{Message: res.Messages, Offset: int(bad.Offset)}
-		return true
-	}
-	if r.readFailed(res, err) {
-		return true
+	if err != nil {
+		if bad, ok := err.(*utf8check.Error); ok {
+			res.Invalid = &InvalidText{Message: res.Messages, Offset: int(bad.Offset)}
+			return true
+		}
+		return r.readFailed(res, err)
 	}
 	data, ok := r.keep(binary, data)
 	if !ok {

@@ -224,9 +224,6 @@ func (p *parser) feed(b []byte, final bool) int {
 func (p *parser) scanHTTP(b []byte) int {
 	const end = "\r\n\r\n"
 	for i, c := range b {
-		if len(p.head) < maxHead {
-			p.head = append(p.head, c)
-		}
 		switch {
 		case c == end[p.crlf]:
 			p.crlf++
@@ -236,6 +233,7 @@ func (p *parser) scanHTTP(b []byte) int {
 			p.crlf = 0
 		}
 		if p.crlf == len(end) {
+			p.keepHead(b[:i+1])
 			p.state = stateHeader
 			if !p.server && (len(p.head) < 12 || string(p.head[8:12]) != " 101") {
 				p.state = statePass
@@ -246,7 +244,13 @@ func (p *parser) scanHTTP(b []byte) int {
 			return i + 1
 		}
 	}
+	p.keepHead(b)
 	return len(b)
+}
+
+// keepHead keeps b, read of the HTTP head, up to maxHead bytes in all.
+func (p *parser) keepHead(b []byte) {
+	p.head = append(p.head, b[:min(len(b), maxHead-len(p.head))]...)
 }
 
 // wholeFrames passes over the whole frames that begin b, other than close
