@@ -456,6 +456,20 @@ suite() {
 	err_line 'closed by client: 4002 (private use) "bye now"; server echoed 4002'
 	report '"messages":1,' '"close_code":4002,"close_reason":"bye now"'
 
+	# --trace: every frame both ways in wire order, and the handshake as the
+	# server wrote it
+	check "send --trace: frames both ways, in wire order" 0 wsx send --trace "$B/echo?id=$ID" hello
+	out_is hello
+	err_re '^< HTTP/1\.1 101 '
+	err_re '^< Sec-WebSocket-Accept: '
+	frames_in_order '> text fin=1 rsv=000 mask=1 len=5 "hello"' \
+		'< text fin=1 rsv=000 mask=0 len=5 "hello"' \
+		'> close fin=1 rsv=000 mask=1 len=2 code=1000 (normal closure) reason=""' \
+		'< close fin=1 rsv=000 mask=0 len=2 code=1000 (normal closure) reason=""'
+
+	check "listen --ping-interval -v: each ping before its pong" 0 wsx listen --ping-interval 20ms --idle-timeout 500ms -v "$B/echo?id=$ID"
+	pings_before_pongs
+
 	check "send --close-code 1014" 0 wsx send --close-code 1014 --close-reason gw "$B/sink?id=$ID" x
 	err_line 'closed by client: 1014 (bad gateway) "gw"; server echoed 1014'
 	report '"close_code":1014,"close_reason":"gw"'
@@ -652,10 +666,14 @@ suite() {
 	err_line 'wsx: hint: check the path in the URL'
 	report '"status":404,'
 
-	check "reject 401 -v shows the response" 4 wsx connect -v "$B/reject?id=$ID&status=401"
+	# as the server wrote it: not re-canonicalised (Www-Authenticate), in order
+	check "reject 401 -v shows the response as on the wire" 4 wsx connect -v "$B/reject?id=$ID&status=401"
 	err_re '^> GET /reject\?id=[0-9]+&status=401 HTTP/1\.1$'
 	err_line '< HTTP/1.1 401 Unauthorized'
-	err_re '^< Www-Authenticate: Basic realm="interop"$'
+	err_line '< WWW-Authenticate: Basic realm="interop"'
+	err_not '^< Www-Authenticate'
+	[ "$(grep -m1 -n '^< WWW-Authenticate' "$err" | cut -d: -f1)" = "$(($(grep -m1 -n '^< HTTP/1.1 401' "$err" | cut -d: -f1) + 1))" ] ||
+		fail "WWW-Authenticate is not the first header, as the server sent it"
 
 	# binary messages
 	check "binary frames, --binary-as base64" 0 wsx listen --binary-as base64 "$B/echo?id=$ID&binary=2&close=1000"
@@ -944,9 +962,39 @@ websocketd_suite() {
 	fi
 	printf 'websocketd, 100000 lines: exit %s, %s lines back\n' "$rc" "$(wc -l <"$out")"
 
+	check "websocketd: listen --ping-interval -v, each ping before its pong" 0 wsx listen --ping-interval 20ms --idle-timeout 500ms -v "$W/"
+	pings_before_pongs
+
+	check "websocketd: send --trace, frames in wire order" 0 wsx send --trace "$W/" hello
+	out_is hello
+	err_re '^< HTTP/1\.1 101 '
+	frames_in_order '> text fin=1 rsv=000 mask=1 len=5 "hello"' \
+		'< text fin=1 rsv=000 mask=0 len=5 "hello"' \
+		'> close fin=1 rsv=000 mask=1 len=2 code=1000 (normal closure) reason=""' \
+		'< close fin=1 rsv=000 mask=0 len=2 code=1000 (normal closure) reason=""'
+
 	one_liners "$W/"
 
 	finish
+}
+
+# frames_in_order LINE...: each LINE is a --trace frame line (without its
+# time) on stderr, in this order, and no other frame line is between them.
+frames_in_order() {
+	local got want
+	got=$(sed -nE 's/^[0-9]+\.[0-9]{6} //p' "$err")
+	want=$(printf '%s\n' "$@")
+	[ "$got" = "$want" ] || fail "frames: $(printf '%s' "$got" | tr '\n' '|'), want $(printf '%s' "$want" | tr '\n' '|')"
+}
+
+# pings_before_pongs: with -v, every `< pong X` on stderr follows its
+# `> ping X`, and there were some.
+pings_before_pongs() {
+	local bad
+	bad=$(awk '/^> ping /{sub(/^> ping /, ""); p[$0]=1; next}
+		/^< pong /{sub(/^< pong /, ""); sub(/ \(rtt .*$/, ""); n++; if (!p[$0]) print $0}
+		END{if (n < 3) print "only " n+0 " pongs"}' "$err")
+	[ -z "$bad" ] || fail "pong before its ping, or too few: $bad"
 }
 
 # one_liners URL: the README's one-liners print the reply 20 times out of 20:
