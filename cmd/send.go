@@ -68,7 +68,11 @@ func sendSource(c *cli.Context, env *Env, args []string) (send.Source, error) {
 	case len(args) > 0:
 		a, err := send.NewArgs("argument", args, env.Stdin, check, repeat)
 		if err != nil {
-			return nil, exit.Usagef("%v", err)
+			e := exit.Usagef("%v", err)
+			if send.NotUTF8(err) {
+				e.Hint("-b sends it as a binary message, which may hold any bytes")
+			}
+			return nil, e
 		}
 		src = a
 	case repeat > 1:

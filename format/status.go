@@ -41,6 +41,71 @@ func (p *Printer) Error(msg string, hints ...string) {
 	p.errLines(text)
 }
 
+// Failure is an error that ends a run, with what a script needs to know of
+// it: the words and hints of the stderr lines, the exit status, and, for an
+// upgrade the server refused, its HTTP answer.
+type Failure struct {
+	Msg    string
+	Hints  []string
+	Exit   int
+	Answer *Answer // nil: no HTTP answer came
+}
+
+// Answer is the HTTP response to an upgrade request that did not open the
+// connection.
+type Answer struct {
+	Status  int         // 401
+	Headers [][2]string // name and value, one pair per header line
+	Body    []byte      // the start of the body, at most MaxAnswerBody bytes
+}
+
+// MaxAnswerBody is how much of a refusal's body the error event carries
+// (gorilla/websocket keeps no more).
+const MaxAnswerBody = 1024
+
+// Failed is Error for a failure that ends the run: the same stderr lines,
+// and in jsonl mode an "error" event that also carries the hints, the exit
+// status and the HTTP answer, if one came.
+func (p *Printer) Failed(f Failure) {
+	text := p.paint.ErrorText(f.Msg, f.Hints...)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.mode == JSONL {
+		p.writeEvent(appendFailure(p.appendEventHead(p.pend, "error"), f))
+	}
+	p.errLines(text)
+}
+
+// appendFailure adds the fields of a Failed "error" event and ends it.
+func appendFailure(b []byte, f Failure) []byte {
+	b = appendKey(b, "error")
+	b = appendStr(b, f.Msg)
+	b = appendKey(b, "hints")
+	b = appendStrings(b, f.Hints)
+	b = appendKey(b, "exit")
+	b = strconv.AppendInt(b, int64(f.Exit), 10)
+	if a := f.Answer; a != nil {
+		b = appendKey(b, "status")
+		b = strconv.AppendInt(b, int64(a.Status), 10)
+		b = appendKey(b, "headers")
+		b = append(b, '[')
+		for i, h := range a.Headers {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendStrings(b, h[:])
+		}
+		b = append(b, ']')
+		b = appendKey(b, "body")
+		body := a.Body
+		if len(body) > MaxAnswerBody {
+			body = body[:MaxAnswerBody]
+		}
+		b = appendString(b, body)
+	}
+	return appendEventEnd(b)
+}
+
 // Handshake describes a completed opening handshake.
 type Handshake struct {
 	URL         string

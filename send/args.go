@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/wsx-cli/wsx/internal/utf8check"
 )
 
 // streamAbove is the size from which a @FILE message is streamed from disk
@@ -71,6 +73,13 @@ func argMessage(arg, pos string, stdin io.Reader, c Check) (Message, error) {
 		}
 	}
 	return m, nil
+}
+
+// NotUTF8 reports whether err refuses a text message for not being UTF-8:
+// as a binary message (--binary) it would be sent as it is.
+func NotUTF8(err error) bool {
+	var u *utf8check.Error
+	return errors.As(err, &u)
 }
 
 // reason is an error without the file name a *fs.PathError repeats.

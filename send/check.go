@@ -55,7 +55,7 @@ func (c Check) file(m Message) error {
 			if err == nil {
 				err = u.Close()
 			}
-			return &InputError{Pos: m.Where(), Msg: err.Error()}
+			return &InputError{Pos: m.Where(), Msg: err.Error(), Err: err}
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return &InputError{Pos: m.Where(), Msg: err.Error()}

@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 
@@ -58,9 +57,13 @@ type Source interface {
 type InputError struct {
 	Pos string
 	Msg string
+	Err error // the cause, when there is one: a *utf8check.Error for text that is not UTF-8
 }
 
 func (e *InputError) Error() string { return e.Pos + ": " + e.Msg }
+
+// Unwrap returns the cause.
+func (e *InputError) Unwrap() error { return e.Err }
 
 // Lines reads one message per line: "\n" or "\r\n" ends a line, blank lines
 // are skipped, and a line may be of any length. With another delimiter (NUL
@@ -178,7 +181,8 @@ func (l *Lines) Pending() int {
 // CheckUTF8 refuses a text message that is not valid UTF-8, naming where.
 func CheckUTF8(m Message) error {
 	if off := InvalidUTF8(m.Data); off >= 0 {
-		return &InputError{Pos: m.Where(), Msg: fmt.Sprintf("not valid UTF-8 at byte %d", off)}
+		u := &utf8check.Error{Offset: int64(off)}
+		return &InputError{Pos: m.Where(), Msg: u.Error(), Err: u}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -31,19 +32,29 @@ func dialError(err error, resp *http.Response, nd *netDialer, d *Config) error {
 	case strings.Contains(err.Error(), "remote error: tls: "):
 		return tlsAlertError(err, d)
 	case resp != nil && resp.StatusCode == http.StatusSwitchingProtocols && errors.Is(err, websocket.ErrBadHandshake):
-		return badSwitchError(resp)
+		return answered(badSwitchError(resp), resp, readBody(resp), d)
 	case resp != nil && errors.Is(err, websocket.ErrBadHandshake):
-		return refusedError(resp)
+		body := readBody(resp)
+		return answered(refusal(resp, body, d.Target), resp, body, d)
 	case resp != nil:
-		return exit.Errorf(exit.Upgrade, "upgrade failed: %v", trimPrefix(err))
+		return answered(exit.Errorf(exit.Upgrade, "upgrade failed: %v", trimPrefix(err)), resp, nil, d)
 	case timeout && nd.connected:
 		return exit.Errorf(exit.Connect, "no upgrade response from %s within %v", d.Target.HostPort(), d.ConnectTimeout).
 			Hint("the server accepted TCP but did not answer the WebSocket upgrade; is it a WebSocket server?")
 	case timeout:
 		return exit.Errorf(exit.Connect, "could not connect to %s within %v", d.Target.HostPort(), d.ConnectTimeout)
 	case nd.connected && IsDrop(err):
-		return exit.Errorf(exit.Connect, "connection to %s lost during the upgrade: %v", d.Target.HostPort(), trimPrefix(err)).
+		e := exit.Errorf(exit.Connect, "connection to %s lost during the upgrade: %v", d.Target.HostPort(), trimPrefix(err)).
 			Hint("the server closed the connection before its answer was complete")
+		if d.Target.URL.Scheme == "ws" && nd.tap != nil && nd.tap.BytesRead() == 0 {
+			// not one byte came back: a TLS server drops a request that
+			// is not a TLS handshake, and Go's says nothing first
+			e.Hint("if the server speaks TLS on this port, try %s", wssURL(d.Target))
+		}
+		return e
+	case nd.connected && d.Target.URL.Scheme == "ws" && tlsAlert(err):
+		return exit.Errorf(exit.Upgrade, "upgrade failed: %v", trimPrefix(err)).
+			Hint("the server answered with a TLS alert: it speaks TLS on this port; try %s", wssURL(d.Target))
 	case nd.connected:
 		return exit.Errorf(exit.Upgrade, "upgrade failed: %v", trimPrefix(err)).
 			Hint("the server did not answer with HTTP; is it a WebSocket server?")
@@ -51,9 +62,79 @@ func dialError(err error, resp *http.Response, nd *netDialer, d *Config) error {
 	return connectError(err, d)
 }
 
+// Refusal is the HTTP answer to an upgrade that did not open the
+// connection: the cause of the *exit.Error that reports it, for the jsonl
+// error event.
+type Refusal struct {
+	Status  int
+	Headers [][2]string // name and value, names sorted, secrets redacted as -v does
+	Body    []byte      // what gorilla/websocket kept of the body: at most 1 KiB
+}
+
+func (r *Refusal) Error() string { return "HTTP " + strconv.Itoa(r.Status) }
+
+// answered gives e the HTTP answer as its cause.
+func answered(e *exit.Error, resp *http.Response, body []byte, d *Config) *exit.Error {
+	r := &Refusal{Status: resp.StatusCode, Body: body}
+	// resp.Header is a map: the order and the case of the header lines
+	// as they came are gone, so they are given sorted, canonical.
+	names := make([]string, 0, len(resp.Header))
+	for name := range resp.Header {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		for _, v := range resp.Header[name] {
+			r.Headers = append(r.Headers, [2]string{name, redact(name, v, d.ShowSecrets)})
+		}
+	}
+	e.Err = r
+	return e
+}
+
+// readBody reads what gorilla kept of a refusal's body (1024 bytes at most).
+func readBody(resp *http.Response) []byte {
+	var buf bytes.Buffer
+	buf.ReadFrom(http.MaxBytesReader(nil, resp.Body, 1024))
+	return buf.Bytes()
+}
+
+// wssURL is the target's URL with wss://, on the same port: for the hint
+// to a ws:// URL whose server speaks TLS. It has no credentials (Target's
+// URL never has).
+func wssURL(t *Target) string {
+	u := *t.URL
+	u.Scheme = "wss"
+	if u.Port() == "" {
+		u.Host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	return RedactURL(u.String())
+}
+
+// tlsAlert reports whether the answer to the upgrade request was a TLS
+// alert record (content type 21, version 3.x): what most TLS servers
+// (OpenSSL's, nginx's) send to a client that does not start with a TLS
+// handshake. net/http quotes the start of such an answer.
+func tlsAlert(err error) bool {
+	quoted, ok := strings.CutPrefix(err.Error(), "malformed HTTP response ")
+	if !ok {
+		return false
+	}
+	line, uerr := strconv.Unquote(quoted)
+	return uerr == nil && strings.HasPrefix(line, "\x15\x03")
+}
+
+// plainToTLS lists what HTTPS servers answer a plain HTTP request with
+// (400, with one of these in the body): Go's net/http, nginx, Apache.
+var plainToTLS = []string{
+	"Client sent an HTTP request to an HTTPS server",
+	"The plain HTTP request was sent to HTTPS port",
+	"speaking plain HTTP to an SSL-enabled server port",
+}
+
 // badSwitchError explains a 101 answer that does not complete the
 // handshake (RFC 6455 §4.2.2): gorilla only says it was bad.
-func badSwitchError(resp *http.Response) error {
+func badSwitchError(resp *http.Response) *exit.Error {
 	what := "the Sec-WebSocket-Accept header is wrong or missing"
 	switch {
 	case !strings.EqualFold(resp.Header.Get("Upgrade"), "websocket"):
@@ -148,7 +229,11 @@ func tlsAlertError(err error, d *Config) error {
 
 // refusedError shows why the server said no: status, the headers that
 // explain it, the start of the body, and a hint.
-func refusedError(resp *http.Response) error {
+func refusedError(resp *http.Response) error { return refusal(resp, readBody(resp), nil) }
+
+// refusal is refusedError for a body already read; t, when not nil, is
+// the target, for the hint to a ws:// URL whose server speaks TLS.
+func refusal(resp *http.Response, rawBody []byte, t *Target) *exit.Error {
 	var msg strings.Builder
 	fmt.Fprintf(&msg, "upgrade refused: HTTP %s", printable(resp.Status))
 	for _, name := range []string{"Location", "WWW-Authenticate", "Retry-After"} {
@@ -156,11 +241,13 @@ func refusedError(resp *http.Response) error {
 			fmt.Fprintf(&msg, "\n  %s: %s", name, printable(v))
 		}
 	}
-	if body := bodyStart(resp); body != "" {
+	if body := bodyStart(rawBody); body != "" {
 		fmt.Fprintf(&msg, "\n  body: %s", body)
 	}
 	e := exit.Errorf(exit.Upgrade, "%s", msg.String())
 	switch code := resp.StatusCode; {
+	case code == 400 && t != nil && t.URL.Scheme == "ws" && slices.ContainsFunc(plainToTLS, func(s string) bool { return bytes.Contains(rawBody, []byte(s)) }):
+		e.Hint("the server speaks TLS (HTTPS) on this port: try %s", wssURL(t))
 	case code >= 300 && code < 400:
 		e.Hint("wsx does not follow redirects; try the Location above")
 	case code == 401:
@@ -179,10 +266,8 @@ func refusedError(resp *http.Response) error {
 
 // bodyStart is the first 200 bytes of the body (of the 1024 gorilla keeps),
 // Go-quoted when it is not plain text on one line.
-func bodyStart(resp *http.Response) string {
-	var buf bytes.Buffer
-	buf.ReadFrom(http.MaxBytesReader(nil, resp.Body, 1024))
-	b := bytes.TrimSpace(buf.Bytes())
+func bodyStart(body []byte) string {
+	b := bytes.TrimSpace(body)
 	if len(b) > 200 {
 		b = append(b[:200:200], "..."...)
 	}

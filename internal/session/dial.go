@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -26,9 +27,27 @@ func DialAndRun(dc *dial.Config, o Options, out *format.Printer, src send.Source
 		return exit.BySignal(sig)
 	}
 	if err != nil {
-		return err
+		return failed(out, err) // jsonl gets its error event: the session never opened
 	}
 	return Run(s, o, out, src)
+}
+
+// failed prints err through out: the stderr lines, and in jsonl mode an
+// "error" event with the hints, the exit status and the HTTP answer of a
+// refused upgrade. It returns err as already reported. An error reported
+// already (a signal's, which has no words) is returned as it is.
+func failed(out *format.Printer, err error) error {
+	var e *exit.Error
+	if !errors.As(err, &e) || e.Reported {
+		return err
+	}
+	f := format.Failure{Msg: e.Msg, Hints: e.Hints, Exit: e.Code}
+	var r *dial.Refusal
+	if errors.As(e, &r) {
+		f.Answer = &format.Answer{Status: r.Status, Headers: r.Headers, Body: r.Body}
+	}
+	out.Failed(f)
+	return e.AsReported()
 }
 
 // Run runs a session on the open connection s: src is sent, what arrives is

@@ -220,10 +220,17 @@ func (r *run) stopWriter() int {
 func (r *run) readerEnded(res listen.Result) error {
 	switch {
 	case res.Invalid != nil:
-		go func() { r.readDone <- r.reader.Drain() }()
-		r.closeByUs(closecodes.InvalidPayload, "invalid UTF-8")
-		return r.fail(exit.Errorf(exit.Closed, "message %d is text but not valid UTF-8 (byte %d); closed with 1007",
+		// the error first, as found; then the close it leads to, reported
+		// as any close wsx starts (jsonl: the error event, then the close)
+		err := failed(r.out, exit.Errorf(exit.Closed, "message %d is text but not valid UTF-8 (byte %d); closed with 1007",
 			res.Invalid.Message, res.Invalid.Offset))
+		go func() { r.readDone <- r.reader.Drain() }()
+		closed, sig := r.closeByUs(closecodes.InvalidPayload, "invalid UTF-8")
+		r.closeLine(closecodes.InvalidPayload, "invalid UTF-8", closed.Frame)
+		if sig != nil { // a signal ended the wait for the echo
+			return exit.BySignal(sig)
+		}
+		return err
 	case res.Output != nil:
 		r.outputGone = errors.Is(res.Output, syscall.EPIPE)
 		go func() { r.readDone <- r.reader.Drain() }()
@@ -328,10 +335,43 @@ func (r *run) closeTrouble(res listen.Result) error {
 		return r.fail(exit.Errorf(exit.Closed, "a message that arrived during the close was larger than --max-size %d bytes (message too big)", r.cfg.MaxSize).
 			Hint("raise --max-size"))
 	case res.Invalid != nil:
-		return r.fail(exit.Errorf(exit.Closed, "message %d, which arrived during the close, is text but not valid UTF-8 (byte %d)",
+		// wsx's close frame is out: the error is reported, and the wait for
+		// the echo goes on, so that the close line says how it ended
+		err := failed(r.out, exit.Errorf(exit.Closed, "message %d, which arrived during the close, is text but not valid UTF-8 (byte %d)",
 			res.Invalid.Message, res.Invalid.Offset))
+		code, reason := r.cfg.CloseCode, r.cfg.CloseReason // as finish chose them
+		if c := r.closeWith; c != nil {
+			code, _ = closeCommand(c, code)
+			if c.Reason != "" {
+				reason = c.Reason
+			}
+		}
+		go func() { r.readDone <- r.reader.Drain() }()
+		closed, sig := r.closeByUs(code, reason) // its close frame was sent: this only waits
+		r.closeLine(code, reason, closed.Frame)
+		if sig != nil {
+			return exit.BySignal(sig)
+		}
+		return err
 	case r.outputErr != nil && !errors.Is(r.outputErr, syscall.EPIPE):
 		return r.fail(exit.Errorf(exit.Runtime, "writing to stdout: %v", r.outputErr))
 	}
 	return nil
+}
+
+// closeLine reports the close wsx started with code after a message that
+// was not UTF-8, as finish reports any other: the server's own close when
+// the frame that answered carries another code (an abnormal end: the
+// session failed), else wsx's and the echo. The failure was reported
+// already: the line decides no exit status.
+func (r *run) closeLine(code closecodes.Code, reason string, f *wire.CloseFrame) {
+	if f == nil || !crossed(f, code) {
+		r.ourClose(code, reason, f)
+		return
+	}
+	c := format.Close{By: "server", Code: closecodes.NoStatusReceived, HasCode: f.HasCode, Reason: f.Reason, Violation: f.Violation()}
+	if f.HasCode {
+		c.Code = closecodes.Code(f.Code)
+	}
+	r.out.Closed(c, true)
 }
