@@ -15,6 +15,8 @@ import (
 
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/wire"
+	"github.com/wsx-cli/wsx/internal/wstest"
 )
 
 // try dials url with Try and returns its error as an *exit.Error.
@@ -152,16 +154,15 @@ func TestRefusalTLSHint(t *testing.T) {
 	}
 }
 
-// The refusal carries every header line, names sorted, values in the order
-// they came, secrets redacted as -v redacts them unless --show-secrets.
+// The refusal carries every header line as the tap read it, in order and
+// case, secrets redacted as -v redacts them unless --show-secrets.
 func TestAnsweredHeaders(t *testing.T) {
-	resp := &http.Response{StatusCode: 401, Header: http.Header{
-		"X-B":              {"2", "1"},
-		"Set-Cookie":       {"s=secret"},
-		"Www-Authenticate": {`Basic realm="x"`},
-	}}
+	head := "HTTP/1.1 401 Unauthorized\r\nx-b: 2\r\nSet-Cookie: s=secret\r\nWWW-Authenticate:  Basic realm=\"x\"\r\nx-b: 1\r\n\r\nbody"
+	tap := wire.NewTap(wstest.NewScriptConn([]byte(head)))
+	wstest.ReadAll(t, tap, 4096)
+	resp := &http.Response{StatusCode: 401, Header: http.Header{}}
 	for _, show := range []bool{false, true} {
-		e := answered(exit.Errorf(exit.Upgrade, "refused"), resp, []byte("body"), &Config{ShowSecrets: show})
+		e := answered(exit.Errorf(exit.Upgrade, "refused"), resp, []byte("body"), &netDialer{tap: tap}, &Config{ShowSecrets: show})
 		var r *Refusal
 		if !errors.As(e, &r) {
 			t.Fatalf("no Refusal in %#v", e)
@@ -170,7 +171,7 @@ func TestAnsweredHeaders(t *testing.T) {
 		if show {
 			cookie = "s=secret"
 		}
-		want := [][2]string{{"Set-Cookie", cookie}, {"Www-Authenticate", `Basic realm="x"`}, {"X-B", "2"}, {"X-B", "1"}}
+		want := [][2]string{{"x-b", "2"}, {"Set-Cookie", cookie}, {"WWW-Authenticate", `Basic realm="x"`}, {"x-b", "1"}}
 		if r.Status != 401 || string(r.Body) != "body" || !reflect.DeepEqual(r.Headers, want) {
 			t.Errorf("show %v: %+v, want headers %q", show, r, want)
 		}

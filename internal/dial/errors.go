@@ -32,12 +32,12 @@ func dialError(err error, resp *http.Response, nd *netDialer, d *Config) error {
 	case strings.Contains(err.Error(), "remote error: tls: "):
 		return tlsAlertError(err, d)
 	case resp != nil && resp.StatusCode == http.StatusSwitchingProtocols && errors.Is(err, websocket.ErrBadHandshake):
-		return answered(badSwitchError(resp), resp, readBody(resp), d)
+		return answered(badSwitchError(resp), resp, readBody(resp), nd, d)
 	case resp != nil && errors.Is(err, websocket.ErrBadHandshake):
 		body := readBody(resp)
-		return answered(refusal(resp, body, d.Target), resp, body, d)
+		return answered(refusal(resp, body, d.Target), resp, body, nd, d)
 	case resp != nil:
-		return answered(exit.Errorf(exit.Upgrade, "upgrade failed: %v", trimPrefix(err)), resp, nil, d)
+		return answered(exit.Errorf(exit.Upgrade, "upgrade failed: %v", trimPrefix(err)), resp, nil, nd, d)
 	case timeout && nd.connected:
 		return exit.Errorf(exit.Connect, "no upgrade response from %s within %v", d.Target.HostPort(), d.ConnectTimeout).
 			Hint("the server accepted TCP but did not answer the WebSocket upgrade; is it a WebSocket server?")
@@ -67,25 +67,25 @@ func dialError(err error, resp *http.Response, nd *netDialer, d *Config) error {
 // error event.
 type Refusal struct {
 	Status  int
-	Headers [][2]string // name and value, names sorted, secrets redacted as -v does
+	Headers [][2]string // name and value as on the wire, in order; secrets redacted as -v does
 	Body    []byte      // what gorilla/websocket kept of the body: at most 1 KiB
 }
 
 func (r *Refusal) Error() string { return "HTTP " + strconv.Itoa(r.Status) }
 
-// answered gives e the HTTP answer as its cause.
-func answered(e *exit.Error, resp *http.Response, body []byte, d *Config) *exit.Error {
-	r := &Refusal{Status: resp.StatusCode, Body: body}
-	// resp.Header is a map: the order and the case of the header lines
-	// as they came are gone, so they are given sorted, canonical.
-	names := make([]string, 0, len(resp.Header))
-	for name := range resp.Header {
-		names = append(names, name)
+// answered gives e the HTTP answer as its cause: the header lines as the
+// tap read them, in their order and case.
+func answered(e *exit.Error, resp *http.Response, body []byte, nd *netDialer, d *Config) *exit.Error {
+	r := &Refusal{Status: resp.StatusCode, Body: body, Headers: [][2]string{}}
+	var head []byte
+	if nd.tap != nil {
+		head = nd.tap.Response()
 	}
-	slices.Sort(names)
-	for _, name := range names {
-		for _, v := range resp.Header[name] {
-			r.Headers = append(r.Headers, [2]string{name, redact(name, v, d.ShowSecrets)})
+	lines := strings.Split(strings.TrimSuffix(string(head), "\r\n\r\n"), "\r\n")
+	for _, line := range lines[1:] {
+		if name, value, ok := strings.Cut(line, ":"); ok {
+			value = strings.TrimSpace(value)
+			r.Headers = append(r.Headers, [2]string{name, redact(name, value, d.ShowSecrets)})
 		}
 	}
 	e.Err = r

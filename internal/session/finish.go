@@ -119,7 +119,7 @@ func (r *run) fail(err error) error {
 		return err
 	}
 	if e.Code != exit.Interrupt && !e.Reported {
-		r.out.Error(e.Msg, e.Hints...)
+		r.out.Failed(format.Failure{Msg: e.Msg, Hints: e.Hints, Exit: e.Code}) // jsonl: with the hints and the exit status
 	}
 	return &exit.Error{Code: e.Code, Msg: e.Msg, Reported: true}
 }
