@@ -33,7 +33,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -49,18 +48,6 @@ import (
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// knownMisses are the cases wsx fails today, each with what it does
-// instead. A listed case is skipped; set WSX_AUTOBAHN_MISSES=run to run
-// them anyway (to see which a fix has mended).
-var knownMisses = map[string]string{
-	"3.7":   "a close frame with RSV bits set is taken for an empty close: wsx answers 1002 but reports `closed by server: 1005 (no status received)` and names no violation",
-	"6.4.1": "invalid UTF-8 is found only when the message completes, not at the fragment that makes it invalid",
-	"6.4.2": "invalid UTF-8 is found only when the message completes, not at the fragment that makes it invalid",
-	"6.4.3": "invalid UTF-8 is found only when the message completes, not at the chop that makes it invalid",
-	"6.4.4": "invalid UTF-8 is found only when the message completes, not at the chop that makes it invalid",
-	"7.3.2": "a close frame with a 1-byte payload is answered with an empty close frame, not 1002",
 }
 
 // failFastWithin bounds the wait for wsx's close frame right after the
@@ -550,9 +537,6 @@ func runCases(t *testing.T, cases []abCase) {
 		}
 		seen[c.id] = true
 		t.Run(c.id, func(t *testing.T) {
-			if why, ok := knownMisses[c.id]; ok && os.Getenv("WSX_AUTOBAHN_MISSES") != "run" {
-				t.Skip("known miss: " + why)
-			}
 			if c.build != nil {
 				b := c.build()
 				b.id, b.limit = c.id, c.limit
