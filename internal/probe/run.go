@@ -256,15 +256,25 @@ func (p *prober) expectReplies(start time.Time) {
 }
 
 // next waits for the next reply; false when the time is up or the
-// connection ended.
+// connection ended and every reply that came before the end was taken.
 func (p *prober) next() ([]byte, bool) {
+	if p.ended == nil {
+		select {
+		case data := <-p.msgs:
+			return data, true
+		case res := <-p.readDone:
+			p.ended = &res
+		case <-p.ctx.Done():
+			return nil, false
+		}
+	}
+	// The reader hands each reply over before it reads on, so all it read
+	// is queued by now; select picks at random among ready cases, so a
+	// reply and the end can both be ready above.
 	select {
 	case data := <-p.msgs:
 		return data, true
-	case res := <-p.readDone:
-		p.ended = &res
-		return nil, false
-	case <-p.ctx.Done():
+	default:
 		return nil, false
 	}
 }
