@@ -442,7 +442,7 @@ func (p *prober) checkClose() {
 	p.res.Close = c
 	if sc := p.serverClose(); sc != nil && sc.Code != c.Code {
 		p.res.Close = sc // the server closed on its own, crossing ours
-		p.res.add("close", false, "%s", closeText(sc))
+		p.judgeServerClose(sc)
 		return
 	}
 	p.res.add("close", c.Echo, "closed by client: 1000 (normal closure); %s", map[bool]string{true: "server echoed 1000", false: "no close echo from the server"}[c.Echo])
@@ -457,8 +457,9 @@ func (p *prober) awaitEnd() {
 	}
 }
 
-// closedByServer judges a close the server started: it passes when it was
-// expected, or normal (1000, 1001).
+// closedByServer judges a close the server started: it passes when it is
+// normal (1000, 1001) or the --expect-close code, and the close frame
+// broke no rule.
 func (p *prober) closedByServer() {
 	c := p.serverClose()
 	if c == nil {
@@ -467,9 +468,30 @@ func (p *prober) closedByServer() {
 		return
 	}
 	p.res.Close = c
-	// With --expect-close the code has its own check; the handshake is what counts here.
-	ok := p.pc.ExpectClose != nil || c.Code == closecodes.NormalClosure || c.Code == closecodes.GoingAway
-	p.res.add("close", ok && p.ended.Frame.Violation() == "", "%s", closeText(c))
+	p.judgeServerClose(c)
+}
+
+// judgeServerClose decides the close check on the server's close frame c:
+// it passes for 1000, 1001 and the --expect-close code, when the frame
+// broke no rule.
+func (p *prober) judgeServerClose(c *probeClose) {
+	want := p.pc.ExpectClose
+	ok := c.Code == closecodes.NormalClosure || c.Code == closecodes.GoingAway || (want != nil && c.Code == *want)
+	switch {
+	case ok || want == nil:
+		p.res.add("close", ok && p.ended.Frame.Violation() == "", "%s", closeText(c))
+	default:
+		p.res.add("close", false, "%s (expected %s)", closeText(c), normalOr(*want))
+	}
+}
+
+// normalOr names the codes a server's close may have with --expect-close
+// want: 1000, 1001 and want.
+func normalOr(want closecodes.Code) string {
+	if want == closecodes.NormalClosure || want == closecodes.GoingAway {
+		return "1000 or 1001"
+	}
+	return "1000, 1001 or " + want.String()
 }
 
 // roundDuration keeps durations readable in reports.
