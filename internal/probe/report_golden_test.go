@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/format"
 )
 
 // -update rewrites the golden files from the current output; review the
@@ -66,6 +67,41 @@ func goldenNoAnswer() *probeResult {
 	}
 }
 
+// goldenSkipped is `probe --expect nomatch --ping --timeout 2s` against an
+// echo server: the reply check fails when the time is up, and the ping and
+// close checks, which that left no time to run, are skipped, not failed
+// again. The close was never completed, so there is none to report.
+func goldenSkipped() *probeResult {
+	return &probeResult{
+		URL:     "ws://127.0.0.1:8765/",
+		Address: "127.0.0.1:8765",
+		Status:  "101 Switching Protocols",
+		Timings: probeTimings{TCP: 154 * time.Microsecond, Upgrade: 446 * time.Microsecond},
+		Checks: []check{
+			{Name: "upgrade", Passed: true, Detail: "HTTP 101 Switching Protocols"},
+			{Name: "reply 1", Passed: false, Detail: "no reply matched nomatch within --timeout 2s (no replies)"},
+			{Name: "ping", Skipped: true, Detail: "not run: reply 1 failed first"},
+			{Name: "close", Skipped: true, Detail: "not run: reply 1 failed first"},
+		},
+	}
+}
+
+// goldenRepeatSkipped is two runs of the same checks: the first passes
+// them all, the second is goldenSkipped. The repeated report counts the
+// skips apart from the passes and failures.
+func goldenRepeatSkipped() []*probeResult {
+	first := goldenSkipped()
+	first.Timings.FirstReply, first.Timings.Ping = 120*time.Microsecond, 55*time.Microsecond
+	first.Close = &probeClose{By: "client", Code: closecodes.NormalClosure, Echo: true}
+	first.Checks = []check{
+		{Name: "upgrade", Passed: true, Detail: "HTTP 101 Switching Protocols"},
+		{Name: "reply 1", Passed: true, Detail: "nomatch matched nomatch"},
+		{Name: "ping", Passed: true, Detail: "pong in 55µs"},
+		{Name: "close", Passed: true, Detail: "closed by client: 1000 (normal closure); server echoed 1000"},
+	}
+	return []*probeResult{first, goldenSkipped()}
+}
+
 // goldenRepeat is three runs: the first passes; the second is refused with
 // HTTP 503 and dropped (no close frame); the third upgrades but the server
 // closes with a code that has no name of its own, and it did not ping.
@@ -106,12 +142,14 @@ func TestReportGolden(t *testing.T) {
 		{"no-answer", []*probeResult{goldenNoAnswer()}},
 		{"repeat", goldenRepeat()},
 		{"never-connected", goldenNeverConnected()},
+		{"skipped", []*probeResult{goldenSkipped()}},
+		{"repeat-skipped", goldenRepeatSkipped()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout bytes.Buffer
 			junit := filepath.Join(t.TempDir(), "junit.xml")
 			pc := &Options{Format: "json", JUnit: junit, Repeat: len(tc.results), Stdout: &stdout, Stderr: &bytes.Buffer{}}
-			if err := (&reporter{pc: pc}).report(tc.results); err != nil {
+			if err := (&reporter{pc: pc, paint: format.NewPalette(false)}).report(tc.results); err != nil {
 				t.Fatal(err)
 			}
 			checkGolden(t, tc.name+".json", stdout.Bytes())
@@ -120,6 +158,13 @@ func TestReportGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkGolden(t, tc.name+".junit.xml", xml)
+
+			stdout.Reset()
+			pc.Format, pc.JUnit = "text", ""
+			if err := (&reporter{pc: pc, paint: format.NewPalette(false)}).report(tc.results); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, tc.name+".txt", stdout.Bytes())
 		})
 	}
 }

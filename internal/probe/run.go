@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -55,14 +56,27 @@ type probeClose struct {
 	Echo   bool
 }
 
+// check is one check's outcome: passed, failed, or skipped: not run,
+// because an earlier check failed and left it nothing to decide (then
+// Passed is false too, and the failure is what sets the exit status).
 type check struct {
-	Name   string
-	Passed bool
-	Detail string
+	Name    string
+	Passed  bool
+	Skipped bool
+	Detail  string
 }
+
+// failed is true for a check that ran and did not pass.
+func (c check) failed() bool { return !c.Passed && !c.Skipped }
 
 func (r *probeResult) add(name string, passed bool, format string, args ...any) {
 	r.Checks = append(r.Checks, check{Name: name, Passed: passed, Detail: fmt.Sprintf(format, args...)})
+}
+
+// skip records a check that was not run because the check named first
+// had failed: what stops this one was reported there.
+func (r *probeResult) skip(name, first string) {
+	r.Checks = append(r.Checks, check{Name: name, Skipped: true, Detail: "not run: " + first + " failed first"})
 }
 
 func (r *probeResult) passed() bool {
@@ -182,6 +196,38 @@ type prober struct {
 	ctx      context.Context // done at the deadline, or when a signal stops the probe
 
 	expectsDone chan struct{}
+
+	// blamed names, for each cause, the first check that failed of it. A
+	// later check that cannot run for the same cause is skipped: one
+	// failure is reported once, not again by every check after it.
+	blamed [causes]string
+}
+
+// cause is why a check could not be decided.
+type cause int
+
+const (
+	outOfTime cause = iota // --timeout had passed
+	connEnded              // the connection had ended
+	causes
+)
+
+// fail records a failed check that cause decided.
+func (p *prober) fail(c cause, name, format string, args ...any) {
+	if p.blamed[c] == "" {
+		p.blamed[c] = name
+	}
+	p.res.add(name, false, format, args...)
+}
+
+// cannotRun records a check that cause kept from running: skipped when an
+// earlier check failed of that cause, failed (with format) when none did.
+func (p *prober) cannotRun(c cause, name, format string, args ...any) {
+	if first := p.blamed[c]; first != "" {
+		p.res.skip(name, first)
+		return
+	}
+	p.fail(c, name, format, args...)
 }
 
 func (p *prober) run() {
@@ -224,7 +270,11 @@ func (p *prober) sendAll() {
 	for i := 0; i < p.pc.SendCount; i++ {
 		m, _ := p.pc.Sends.Next()
 		if err := w.Write(m); err != nil {
-			p.res.add(fmt.Sprintf("send %d", i+1), false, "%v", err)
+			c := connEnded
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				c = outOfTime
+			}
+			p.fail(c, fmt.Sprintf("send %d", i+1), "%v", err)
 			return
 		}
 	}
@@ -238,9 +288,13 @@ func (p *prober) expectReplies(start time.Time) {
 		for matched := false; !matched; {
 			data, ok := p.next()
 			if !ok {
-				p.res.add(name, false, "no reply matched %s %s (%s)", e.text, p.why(), p.gotText(seen))
-				for j := i + 1; j < len(p.pc.Expects); j++ {
-					p.res.add(fmt.Sprintf("reply %d", j+1), false, "not checked: reply %d failed first", i+1)
+				c := outOfTime
+				if p.ended != nil {
+					c = connEnded
+				}
+				p.cannotRun(c, name, "no reply matched %s %s (%s)", e.text, p.why(), p.gotText(seen))
+				for j := i + 1; j < len(p.pc.Expects); j++ { // blamed[c] is this one, or what kept it from running
+					p.res.skip(fmt.Sprintf("reply %d", j+1), p.blamed[c])
 				}
 				return
 			}
@@ -318,12 +372,13 @@ func quote(data []byte) string {
 	return s + cut
 }
 
-// late reports, as the failed check name, that the probe's time is up.
+// late reports, as check name, that the probe's time is up: skipped when
+// an earlier check failed of it, failed otherwise.
 func (p *prober) late(name string) bool {
 	if time.Now().Before(p.deadline) {
 		return false
 	}
-	p.res.add(name, false, "not decided: --timeout %v had passed", p.pc.Timeout)
+	p.cannotRun(outOfTime, name, "not decided: --timeout %v had passed", p.pc.Timeout)
 	return true
 }
 
@@ -333,12 +388,13 @@ func (p *prober) checkPing() {
 		return
 	}
 	if p.ended != nil {
-		p.res.add("ping", false, "the connection had ended")
+		p.cannotRun(connEnded, "ping", "the connection had ended")
 		return
 	}
 	if err := p.reader.Ping(nil); err != nil {
 		if errors.Is(err, websocket.ErrCloseSent) {
-			err = errors.New("the connection had ended")
+			p.cannotRun(connEnded, "ping", "the connection had ended")
+			return
 		}
 		p.res.add("ping", false, "%v", err)
 		return
@@ -349,9 +405,9 @@ func (p *prober) checkPing() {
 		p.res.add("ping", true, "pong in %v", roundDuration(rtt))
 	case res := <-p.readDone:
 		p.ended = &res
-		p.res.add("ping", false, "the connection ended before the pong")
+		p.fail(connEnded, "ping", "the connection ended before the pong")
 	case <-p.ctx.Done():
-		p.res.add("ping", false, "no pong within the timeout")
+		p.fail(outOfTime, "ping", "no pong within the timeout")
 	}
 }
 
@@ -365,7 +421,7 @@ func (p *prober) checkServerClose(want closecodes.Code) {
 		case res := <-p.readDone:
 			p.ended = &res
 		case <-p.ctx.Done():
-			p.res.add("close code", false, "the server had not closed when the timeout passed (expected %s)", want)
+			p.fail(outOfTime, "close code", "the server had not closed when the timeout passed (expected %s)", want)
 			return
 		}
 	}
@@ -430,7 +486,7 @@ func (p *prober) checkClose() {
 	case <-p.ctx.Done():
 		p.s.WS.NetConn().Close()
 		p.res.Close = &probeClose{By: "client", Code: closecodes.NormalClosure}
-		p.res.add("close", false, "no close echo from the server")
+		p.fail(outOfTime, "close", "no close echo from the server")
 		return
 	}
 	if p.ended.Frame == nil && dial.IsDrop(p.ended.Err) {
