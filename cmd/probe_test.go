@@ -328,9 +328,11 @@ type junitDoc struct {
 		Tests    int    `xml:"tests,attr"`
 		Failures int    `xml:"failures,attr"`
 		Skipped  int    `xml:"skipped,attr"`
+		Time     string `xml:"time,attr"`
 		Cases    []struct {
 			Class   string `xml:"classname,attr"`
 			Name    string `xml:"name,attr"`
+			Time    string `xml:"time,attr"`
 			Failure *struct {
 				Message string `xml:"message,attr"`
 			} `xml:"failure"`
@@ -420,10 +422,16 @@ func TestProbeJUnit(t *testing.T) {
 	if s.Name != "wsx probe "+url || s.Tests != len(want) || s.Failures != 2 || s.Skipped != 1 || len(s.Cases) != len(want) {
 		t.Fatalf("testsuite %q: tests %d, failures %d, skipped %d, %d cases", s.Name, s.Tests, s.Failures, s.Skipped, len(s.Cases))
 	}
+	if v, err := strconv.ParseFloat(s.Time, 64); err != nil || v < 0 {
+		t.Errorf("testsuite time %q, want seconds", s.Time)
+	}
 	for i, w := range want {
 		tc := s.Cases[i]
 		if tc.Name != w.name || tc.Class != "wsx.probe" {
 			t.Errorf("testcase %d: %s %q, want wsx.probe %q", i, tc.Class, tc.Name, w.name)
+		}
+		if v, err := strconv.ParseFloat(tc.Time, 64); err != nil || v < 0 {
+			t.Errorf("testcase %q: time %q, want seconds", tc.Name, tc.Time)
 		}
 		switch {
 		case w.failure == "" && tc.Failure != nil:

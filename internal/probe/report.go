@@ -447,12 +447,16 @@ func writeJSON(w io.Writer, doc any) error {
 	return enc.Encode(doc)
 }
 
-// JUnit XML, as CI systems read it.
+// JUnit XML, as CI systems read it. Times are in seconds, to the
+// millisecond, as JUnit and Surefire write them: a testcase's is its
+// check's, from when it started to when it was decided; a suite's is the
+// sum of its testcases'.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
@@ -461,12 +465,14 @@ type junitSuite struct {
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
 	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
 	Class   string        `xml:"classname,attr"`
 	Name    string        `xml:"name,attr"`
+	Time    string        `xml:"time,attr"`
 	Failure *junitFailure `xml:"failure,omitempty"`
 	Skipped *junitFailure `xml:"skipped,omitempty"`
 	Output  string        `xml:"system-out,omitempty"`
@@ -477,15 +483,19 @@ type junitFailure struct {
 	Message string `xml:"message,attr"`
 }
 
+// junitTime is d in seconds, to the millisecond: "1.234".
+func junitTime(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
 func writeJUnit(w io.Writer, results []*probeResult) error {
 	suite := junitSuite{Name: "wsx probe " + results[0].URL}
+	var total time.Duration
 	for i, res := range results {
 		for _, c := range res.Checks {
 			name := c.Name
 			if len(results) > 1 {
 				name = fmt.Sprintf("run %d: %s", i+1, c.Name)
 			}
-			tc := junitCase{Class: "wsx.probe", Name: name, Output: c.Detail}
+			tc := junitCase{Class: "wsx.probe", Name: name, Time: junitTime(c.Time), Output: c.Detail}
 			switch {
 			case c.Skipped:
 				tc.Skipped = &junitFailure{Message: c.Detail}
@@ -494,11 +504,13 @@ func writeJUnit(w io.Writer, results []*probeResult) error {
 				tc.Failure = &junitFailure{Message: c.Detail}
 				suite.Failures++
 			}
+			total += c.Time
 			suite.Cases = append(suite.Cases, tc)
 		}
 	}
 	suite.Tests = len(suite.Cases)
-	doc := junitSuites{Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped, Suites: []junitSuite{suite}}
+	suite.Time = junitTime(total)
+	doc := junitSuites{Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite}}
 	io.WriteString(w, xml.Header)
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")

@@ -34,7 +34,8 @@ type probeResult struct {
 	Timings     probeTimings
 	Close       *probeClose
 	Checks      []check
-	exit        int // 3 or 4 when the upgrade failed and no --expect-status covered it
+	exit        int       // 3 or 4 when the upgrade failed and no --expect-status covered it
+	started     time.Time // when the check being run started; see begin
 }
 
 type tlsInfo struct {
@@ -64,13 +65,22 @@ type check struct {
 	Passed  bool
 	Skipped bool
 	Detail  string
+	Time    time.Duration // from when the check started to when it was decided; 0 when skipped
 }
 
 // failed is true for a check that ran and did not pass.
 func (c check) failed() bool { return !c.Passed && !c.Skipped }
 
+// begin marks the start of the next check, for its time.
+func (r *probeResult) begin() { r.started = time.Now() }
+
+// add records a check decided now, timed from the last begin.
 func (r *probeResult) add(name string, passed bool, format string, args ...any) {
-	r.Checks = append(r.Checks, check{Name: name, Passed: passed, Detail: fmt.Sprintf(format, args...)})
+	var took time.Duration
+	if !r.started.IsZero() {
+		took = time.Since(r.started)
+	}
+	r.Checks = append(r.Checks, check{Name: name, Passed: passed, Detail: fmt.Sprintf(format, args...), Time: took})
 }
 
 // skip records a check that was not run because the check named first
@@ -96,6 +106,7 @@ func probeOnce(parent context.Context, dc *dial.Config, pc *Options) *probeResul
 	ctx, cancel := context.WithDeadline(parent, deadline)
 	defer cancel()
 	out := format.New(io.Discard, pc.Stderr, format.Options{Quiet: true, Verbose: pc.Verbose, Color: pc.Color, Getenv: pc.Getenv, StderrTTY: pc.StderrTTY})
+	res.begin() // the upgrade check takes the whole dial
 	s, a, err := dial.Try(ctx, dc, out)
 	res.fillHandshake(a, s)
 	if !res.checkUpgrade(pc, s, err) {
@@ -163,6 +174,7 @@ func (r *probeResult) checkUpgrade(pc *Options, s *dial.Conn, err error) bool {
 	}
 	r.add("upgrade", true, "HTTP %s", r.Status)
 	if p := pc.ExpectProtocol; p != "" {
+		r.begin()
 		got := r.Subprotocol
 		if got == "" {
 			got = "none"
@@ -250,6 +262,7 @@ func (p *prober) run() {
 	p.readDone = make(chan listen.Result, 1)
 	go func() { p.readDone <- p.reader.Run() }()
 	start := time.Now()
+	p.res.begin()
 	p.sendAll()
 	p.expectReplies(start)
 	close(p.expectsDone)
@@ -285,6 +298,7 @@ func (p *prober) expectReplies(start time.Time) {
 	var seen []string
 	for i, e := range p.pc.Expects {
 		name := fmt.Sprintf("reply %d", i+1)
+		p.res.begin() // reply 1 waits from the sends on, each later one from the match before it
 		for matched := false; !matched; {
 			data, ok := p.next()
 			if !ok {
@@ -384,6 +398,7 @@ func (p *prober) late(name string) bool {
 
 // checkPing sends a ping and waits for its pong.
 func (p *prober) checkPing() {
+	p.res.begin()
 	if p.late("ping") {
 		return
 	}
@@ -413,6 +428,7 @@ func (p *prober) checkPing() {
 
 // checkServerClose waits for the server to close with the expected code.
 func (p *prober) checkServerClose(want closecodes.Code) {
+	p.res.begin()
 	if p.ended == nil && p.late("close code") {
 		return
 	}
@@ -462,6 +478,7 @@ func closeText(c *probeClose) string {
 // checkClose completes the closing handshake: wsx closes with 1000 unless
 // the server already closed, and the handshake must finish in time.
 func (p *prober) checkClose() {
+	p.res.begin()
 	if p.ended == nil && p.s.Tap.CloseFrame() != nil {
 		p.awaitEnd() // the server's close is in: let the reader answer it
 	}

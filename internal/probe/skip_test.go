@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,13 +60,15 @@ func TestCannotRun(t *testing.T) {
 	}
 }
 
-// equalChecks compares checks.
+// equalChecks compares checks without their times.
 func equalChecks(got, want []check) bool {
 	if len(got) != len(want) {
 		return false
 	}
 	for i := range got {
-		if got[i] != want[i] {
+		g := got[i]
+		g.Time = 0
+		if g != want[i] {
 			return false
 		}
 	}
@@ -108,13 +111,14 @@ func echoServer(t *testing.T) string {
 }
 
 // masks are the parts of a live report that change from run to run: the
-// server's port and the phases' timings.
+// server's port, the phases' timings and the JUnit times.
 var masks = []struct {
 	re   *regexp.Regexp
 	with string
 }{
 	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:PORT"},
 	{regexp.MustCompile(`"(dns|first_reply|ping|tcp|tls|upgrade)": \d+(\.\d+)?`), `"$1": MS`},
+	{regexp.MustCompile(`time="\d+\.\d{3}"`), `time="S.SSS"`},
 }
 
 var (
@@ -150,7 +154,14 @@ func TestSkippedAfterFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGolden(t, "live-skipped.junit.xml", []byte(mask(string(data))))
-	checkJUnit(t, data, 4, 1, 2)
+	times := checkJUnit(t, data, 4, 1, 2)
+	// The reply check waited from the sends to the timeout; a skipped check took no time.
+	if r := times["reply 1"]; r < 0.5 || r > 1.5 {
+		t.Errorf("reply 1 took %.3fs, want about the 1s --timeout", r)
+	}
+	if times["ping"] != 0 || times["close"] != 0 {
+		t.Errorf("skipped checks took %.3fs and %.3fs, want 0", times["ping"], times["close"])
+	}
 
 	o.Format, o.JUnit = "json", ""
 	doc, code := liveProbe(t, url, o)
@@ -223,20 +234,24 @@ func mustExpect(t *testing.T, s string) Expectation {
 }
 
 // checkJUnit reads a JUnit report with encoding/xml and checks its counts,
-// on the testsuites and the testsuite, against its testcases.
-func checkJUnit(t *testing.T, data []byte, tests, failures, skipped int) {
+// on the testsuites and the testsuite, against its testcases; and that
+// every time is a number of seconds, 0 or more, with three decimals. It
+// returns each testcase's time by name.
+func checkJUnit(t *testing.T, data []byte, tests, failures, skipped int) map[string]float64 {
 	t.Helper()
 	type counts struct {
-		Tests    int `xml:"tests,attr"`
-		Failures int `xml:"failures,attr"`
-		Skipped  int `xml:"skipped,attr"`
+		Tests    int    `xml:"tests,attr"`
+		Failures int    `xml:"failures,attr"`
+		Skipped  int    `xml:"skipped,attr"`
+		Time     string `xml:"time,attr"`
 	}
 	var doc struct {
 		counts
 		Suites []struct {
 			counts
 			Cases []struct {
-				Name    string `xml:"name,attr"`
+				Name    string  `xml:"name,attr"`
+				Time    *string `xml:"time,attr"`
 				Failure *struct {
 					Message string `xml:"message,attr"`
 				} `xml:"failure"`
@@ -249,16 +264,32 @@ func checkJUnit(t *testing.T, data []byte, tests, failures, skipped int) {
 	if err := xml.Unmarshal(data, &doc); err != nil {
 		t.Fatalf("not XML: %v\n%s", err, data)
 	}
+	seconds := func(what, s string) float64 {
+		t.Helper()
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || v < 0 || !regexp.MustCompile(`^\d+\.\d{3}$`).MatchString(s) {
+			t.Errorf("%s: time %q, want seconds like 1.234 (%v)", what, s, err)
+		}
+		return v
+	}
 	want := counts{Tests: tests, Failures: failures, Skipped: skipped}
 	if got := doc.counts; got.Tests != tests || got.Failures != failures || got.Skipped != skipped || len(doc.Suites) != 1 {
 		t.Fatalf("testsuites %+v, %d suites; want %+v, 1 suite\n%s", got, len(doc.Suites), want, data)
 	}
+	seconds("testsuites", doc.Time)
 	s := doc.Suites[0]
 	if got := s.counts; got.Tests != tests || got.Failures != failures || got.Skipped != skipped || len(s.Cases) != tests {
 		t.Errorf("testsuite %+v, %d testcases; want %+v", got, len(s.Cases), want)
 	}
+	seconds("testsuite", s.Time)
 	f, k := 0, 0
+	times := map[string]float64{}
 	for _, c := range s.Cases {
+		if c.Time == nil {
+			t.Errorf("testcase %q has no time", c.Name)
+		} else {
+			times[c.Name] = seconds("testcase "+c.Name, *c.Time)
+		}
 		if c.Failure != nil {
 			f++
 		}
@@ -275,4 +306,5 @@ func checkJUnit(t *testing.T, data []byte, tests, failures, skipped int) {
 	if f != failures || k != skipped {
 		t.Errorf("testcases: %d failures, %d skipped; want %d, %d", f, k, failures, skipped)
 	}
+	return times
 }
