@@ -57,6 +57,7 @@ type probeCheck struct {
 	Name   string `json:"name"`
 	Passed bool   `json:"passed"`
 	Detail string `json:"detail"`
+	Status string `json:"status"` // passed, failed or skipped
 }
 
 // repeatDoc is the document `wsx probe --repeat N --format json` writes.
@@ -146,11 +147,11 @@ func TestProbeJSON(t *testing.T) {
 		t.Errorf("close %+v, want by client, 1000 normal-closure, echoed", c)
 	}
 	want := []probeCheck{
-		{"upgrade", true, "HTTP 101 Switching Protocols"},
-		{"subprotocol", true, "chat (expected chat)"},
-		{"reply 1", true, "hello matched hello"},
-		{"ping", true, ""}, // the round trip varies
-		{"close", true, "closed by client: 1000 (normal closure); server echoed 1000"},
+		{"upgrade", true, "HTTP 101 Switching Protocols", "passed"},
+		{"subprotocol", true, "chat (expected chat)", "passed"},
+		{"reply 1", true, "hello matched hello", "passed"},
+		{"ping", true, "", "passed"}, // the round trip varies
+		{"close", true, "closed by client: 1000 (normal closure); server echoed 1000", "passed"},
 	}
 	if len(doc.Checks) != len(want) {
 		t.Fatalf("checks %v, want %d", checkNames(doc.Checks), len(want))
@@ -158,7 +159,7 @@ func TestProbeJSON(t *testing.T) {
 	for i, w := range want {
 		got := doc.Checks[i]
 		if w.Name == "ping" {
-			if got.Name != "ping" || !got.Passed || !strings.HasPrefix(got.Detail, "pong in ") {
+			if got.Name != "ping" || !got.Passed || got.Status != "passed" || !strings.HasPrefix(got.Detail, "pong in ") {
 				t.Errorf("check %d: %+v, want a passed ping with its round trip", i, got)
 			}
 			continue
@@ -189,7 +190,7 @@ func TestProbeJSONFailedCheck(t *testing.T) {
 	if n := doc.Negotiated; n == nil || n.Subprotocol != nil {
 		t.Errorf("negotiated %+v, want a null subprotocol", n)
 	}
-	if len(doc.Checks) != 3 || doc.Checks[1] != (probeCheck{"subprotocol", false, "none (expected chat)"}) ||
+	if len(doc.Checks) != 3 || doc.Checks[1] != (probeCheck{"subprotocol", false, "none (expected chat)", "failed"}) ||
 		!doc.Checks[0].Passed || !doc.Checks[2].Passed {
 		t.Errorf("checks %+v, want upgrade passed, subprotocol failed, close passed", doc.Checks)
 	}
@@ -321,16 +322,23 @@ type junitDoc struct {
 	XMLName  xml.Name `xml:"testsuites"`
 	Tests    int      `xml:"tests,attr"`
 	Failures int      `xml:"failures,attr"`
+	Skipped  int      `xml:"skipped,attr"`
 	Suites   []struct {
 		Name     string `xml:"name,attr"`
 		Tests    int    `xml:"tests,attr"`
 		Failures int    `xml:"failures,attr"`
+		Skipped  int    `xml:"skipped,attr"`
+		Time     string `xml:"time,attr"`
 		Cases    []struct {
 			Class   string `xml:"classname,attr"`
 			Name    string `xml:"name,attr"`
+			Time    string `xml:"time,attr"`
 			Failure *struct {
 				Message string `xml:"message,attr"`
 			} `xml:"failure"`
+			Skipped *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"skipped"`
 			Output string `xml:"system-out"`
 		} `xml:"testcase"`
 	} `xml:"testsuite"`
@@ -400,30 +408,42 @@ func TestProbeJUnit(t *testing.T) {
 		t.Errorf("mode %v (%v), want 0644", info.Mode().Perm(), err)
 	}
 
-	want := []struct{ name, failure string }{
-		{"upgrade", ""},
-		{"subprotocol", "none (expected chat)"},
-		{"reply 1", ""},
-		{"reply 2", `no reply matched nothing within --timeout 1s (got 2 replies: hi, <&>)`},
-		{"close", "not decided: --timeout 1s had passed"},
+	want := []struct{ name, failure, skipped string }{
+		{"upgrade", "", ""},
+		{"subprotocol", "none (expected chat)", ""},
+		{"reply 1", "", ""},
+		{"reply 2", `no reply matched nothing within --timeout 1s (got 2 replies: hi, <&>)`, ""},
+		{"close", "", "not run: reply 2 failed first"},
 	}
-	if doc.Tests != len(want) || doc.Failures != 3 || len(doc.Suites) != 1 {
-		t.Fatalf("testsuites: tests %d, failures %d, %d suites; want %d, 3, 1", doc.Tests, doc.Failures, len(doc.Suites), len(want))
+	if doc.Tests != len(want) || doc.Failures != 2 || doc.Skipped != 1 || len(doc.Suites) != 1 {
+		t.Fatalf("testsuites: tests %d, failures %d, skipped %d, %d suites; want %d, 2, 1, 1", doc.Tests, doc.Failures, doc.Skipped, len(doc.Suites), len(want))
 	}
 	s := doc.Suites[0]
-	if s.Name != "wsx probe "+url || s.Tests != len(want) || s.Failures != 3 || len(s.Cases) != len(want) {
-		t.Fatalf("testsuite %q: tests %d, failures %d, %d cases", s.Name, s.Tests, s.Failures, len(s.Cases))
+	if s.Name != "wsx probe "+url || s.Tests != len(want) || s.Failures != 2 || s.Skipped != 1 || len(s.Cases) != len(want) {
+		t.Fatalf("testsuite %q: tests %d, failures %d, skipped %d, %d cases", s.Name, s.Tests, s.Failures, s.Skipped, len(s.Cases))
+	}
+	if v, err := strconv.ParseFloat(s.Time, 64); err != nil || v < 0 {
+		t.Errorf("testsuite time %q, want seconds", s.Time)
 	}
 	for i, w := range want {
 		tc := s.Cases[i]
 		if tc.Name != w.name || tc.Class != "wsx.probe" {
 			t.Errorf("testcase %d: %s %q, want wsx.probe %q", i, tc.Class, tc.Name, w.name)
 		}
+		if v, err := strconv.ParseFloat(tc.Time, 64); err != nil || v < 0 {
+			t.Errorf("testcase %q: time %q, want seconds", tc.Name, tc.Time)
+		}
 		switch {
 		case w.failure == "" && tc.Failure != nil:
 			t.Errorf("testcase %q: failure %q, want none", tc.Name, tc.Failure.Message)
 		case w.failure != "" && (tc.Failure == nil || tc.Failure.Message != w.failure):
 			t.Errorf("testcase %q: failure %+v, want message %q", tc.Name, tc.Failure, w.failure)
+		}
+		switch {
+		case w.skipped == "" && tc.Skipped != nil:
+			t.Errorf("testcase %q: skipped %q, want not", tc.Name, tc.Skipped.Message)
+		case w.skipped != "" && (tc.Skipped == nil || tc.Skipped.Message != w.skipped):
+			t.Errorf("testcase %q: skipped %+v, want message %q", tc.Name, tc.Skipped, w.skipped)
 		}
 	}
 	if out := s.Cases[2].Output; out != "hi matched hi" {
@@ -482,7 +502,8 @@ func TestProbeJUnitMissingDirectory(t *testing.T) {
 }
 
 // A check that cannot be decided fails when --timeout passes, and the probe
-// ends then, not at some later default.
+// ends then, not at some later default. The check after it, left no time,
+// is skipped, not failed again.
 func TestProbeTimeoutEndsPromptly(t *testing.T) {
 	_, url, _ := startServer(t, serve.Options{})
 	start := time.Now()
@@ -497,9 +518,10 @@ func TestProbeTimeoutEndsPromptly(t *testing.T) {
 	var doc probeDoc
 	decodeOne(t, r.stdout.String(), &doc)
 	want := []probeCheck{
-		{"upgrade", true, "HTTP 101 Switching Protocols"},
-		{"close code", false, "the server had not closed when the timeout passed (expected 1000 (normal closure))"},
-		{"close", false, "not decided: --timeout 1s had passed"},
+		{"upgrade", true, "HTTP 101 Switching Protocols", "passed"},
+		{"close code", false, "the server had not closed when the timeout passed (expected 1000 (normal closure))", "failed"},
+		{"close", false, "not run: close code failed first", "skipped"}, // the timeout is reported once
+
 	}
 	if len(doc.Checks) != len(want) {
 		t.Fatalf("checks %+v", doc.Checks)

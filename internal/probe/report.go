@@ -35,7 +35,7 @@ func (r *reporter) progress(i int, res *probeResult) {
 func failedNames(res *probeResult) []string {
 	var names []string
 	for _, c := range res.Checks {
-		if !c.Passed {
+		if c.failed() {
 			names = append(names, c.Name)
 		}
 	}
@@ -98,32 +98,44 @@ func (r *reporter) text(w io.Writer, res *probeResult) {
 }
 
 func (r *reporter) checklist(w io.Writer, checks []check) {
-	failed := 0
+	failed, skipped := 0, 0
 	for _, c := range checks {
-		if !c.Passed {
+		switch {
+		case c.Skipped:
+			skipped++
+		case !c.Passed:
 			failed++
 		}
-		fmt.Fprintf(w, "%s %s: %s\n", r.mark(c.Passed), c.Name, c.Detail)
+		fmt.Fprintf(w, "%s %s: %s\n", r.mark(c.Passed, c.Skipped), c.Name, c.Detail)
 	}
 	switch {
-	case failed == 0 && len(checks) == 1:
+	case failed+skipped == 0 && len(checks) == 1:
 		fmt.Fprintln(w, "the check passed")
-	case len(checks) == 1:
+	case failed == 1 && len(checks) == 1:
 		fmt.Fprintln(w, "the check failed")
-	case failed == 0:
+	case failed+skipped == 0:
 		fmt.Fprintf(w, "all %d checks passed\n", len(checks))
-	default:
+	case failed == 0:
+		fmt.Fprintf(w, "%d of %d checks passed, %d skipped\n", len(checks)-skipped, len(checks), skipped)
+	case skipped == 0:
 		fmt.Fprintf(w, "%d of %d checks failed\n", failed, len(checks))
+	default:
+		fmt.Fprintf(w, "%d of %d checks failed, %d skipped\n", failed, len(checks), skipped)
 	}
 }
 
-// mark is PASS/FAIL, or a green tick or red cross where stdout is coloured.
-func (r *reporter) mark(passed bool) string {
+// mark is PASS, FAIL or SKIP, or a green tick, red cross or yellow circle
+// where stdout is coloured.
+func (r *reporter) mark(passed, skipped bool) string {
 	switch {
+	case r.paint.Enabled() && skipped:
+		return r.paint.Warning("○")
 	case r.paint.Enabled() && passed:
 		return r.paint.Good("✓")
 	case r.paint.Enabled():
 		return r.paint.Bad("✗")
+	case skipped:
+		return "SKIP"
 	case passed:
 		return "PASS"
 	}
@@ -161,7 +173,12 @@ func timingsText(t probeTimings) string {
 func (r *reporter) repeatText(w io.Writer, results []*probeResult) {
 	fmt.Fprintf(w, "probe %s (%d runs)\n", results[0].URL, len(results))
 	for _, c := range passCounts(results) {
-		fmt.Fprintf(w, "%s %s: %d/%d passed\n", r.mark(c.Failed == 0), c.Name, c.Passed, c.Passed+c.Failed)
+		skipped := ""
+		if c.Skipped > 0 {
+			skipped = fmt.Sprintf(", %d skipped", c.Skipped)
+		}
+		fmt.Fprintf(w, "%s %s: %d/%d passed%s\n", r.mark(c.Failed+c.Skipped == 0, c.Failed == 0 && c.Skipped > 0),
+			c.Name, c.Passed, c.Passed+c.Failed+c.Skipped, skipped)
 	}
 	fmt.Fprintf(w, "%-13s %10s %10s %10s %10s\n", "latency", "min", "median", "p95", "max")
 	for _, l := range latencies(results) {
@@ -170,9 +187,10 @@ func (r *reporter) repeatText(w io.Writer, results []*probeResult) {
 }
 
 type passCount struct {
-	Name   string `json:"name"`
-	Passed int    `json:"passed"`
-	Failed int    `json:"failed"`
+	Name    string `json:"name"`
+	Passed  int    `json:"passed"`
+	Failed  int    `json:"failed"`
+	Skipped int    `json:"skipped"` // not run, after an earlier check failed
 }
 
 func passCounts(results []*probeResult) []passCount {
@@ -186,9 +204,12 @@ func passCounts(results []*probeResult) []passCount {
 				index[c.Name] = i
 				counts = append(counts, passCount{Name: c.Name})
 			}
-			if c.Passed {
+			switch {
+			case c.Skipped:
+				counts[i].Skipped++
+			case c.Passed:
 				counts[i].Passed++
-			} else {
+			default:
 				counts[i].Failed++
 			}
 		}
@@ -239,8 +260,9 @@ func latencies(results []*probeResult) []latency {
 // These documents were first built from maps, whose keys it sorts, so the
 // fields are declared in alphabetical order of their JSON keys, at every
 // level, to keep the output byte for byte as it was; testdata/golden holds
-// those bytes. The one exception is passCount (the repeated report's
-// checks), which was a struct from the start: name, passed, failed.
+// those bytes. Fields added since (a check's status) keep to that order.
+// The one exception is passCount (the repeated report's checks), which was
+// a struct from the start: name, passed, failed, and skipped added last.
 
 // jsonReport is the document for one probe.
 type jsonReport struct {
@@ -258,7 +280,8 @@ type jsonReport struct {
 type jsonCheck struct {
 	Detail string `json:"detail"`
 	Name   string `json:"name"`
-	Passed bool   `json:"passed"`
+	Passed bool   `json:"passed"` // false for a skipped check too
+	Status string `json:"status"` // "passed", "failed" or "skipped" (not run: an earlier check failed)
 }
 
 type jsonClose struct {
@@ -364,7 +387,14 @@ func probeJSON(res *probeResult) jsonReport {
 func checksJSON(checks []check) []jsonCheck {
 	out := make([]jsonCheck, 0, len(checks))
 	for _, c := range checks {
-		out = append(out, jsonCheck{Detail: c.Detail, Name: c.Name, Passed: c.Passed})
+		status := "failed"
+		switch {
+		case c.Skipped:
+			status = "skipped"
+		case c.Passed:
+			status = "passed"
+		}
+		out = append(out, jsonCheck{Detail: c.Detail, Name: c.Name, Passed: c.Passed, Status: status})
 	}
 	return out
 }
@@ -417,11 +447,16 @@ func writeJSON(w io.Writer, doc any) error {
 	return enc.Encode(doc)
 }
 
-// JUnit XML, as CI systems read it.
+// JUnit XML, as CI systems read it. Times are in seconds, to the
+// millisecond, as JUnit and Surefire write them: a testcase's is its
+// check's, from when it started to when it was decided; a suite's is the
+// sum of its testcases'.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
@@ -429,38 +464,53 @@ type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
 	Class   string        `xml:"classname,attr"`
 	Name    string        `xml:"name,attr"`
+	Time    string        `xml:"time,attr"`
 	Failure *junitFailure `xml:"failure,omitempty"`
+	Skipped *junitFailure `xml:"skipped,omitempty"`
 	Output  string        `xml:"system-out,omitempty"`
 }
 
+// junitFailure is a <failure> or <skipped> element: why, in its message.
 type junitFailure struct {
 	Message string `xml:"message,attr"`
 }
 
+// junitTime is d in seconds, to the millisecond: "1.234".
+func junitTime(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
 func writeJUnit(w io.Writer, results []*probeResult) error {
 	suite := junitSuite{Name: "wsx probe " + results[0].URL}
+	var total time.Duration
 	for i, res := range results {
 		for _, c := range res.Checks {
 			name := c.Name
 			if len(results) > 1 {
 				name = fmt.Sprintf("run %d: %s", i+1, c.Name)
 			}
-			tc := junitCase{Class: "wsx.probe", Name: name, Output: c.Detail}
-			if !c.Passed {
+			tc := junitCase{Class: "wsx.probe", Name: name, Time: junitTime(c.Time), Output: c.Detail}
+			switch {
+			case c.Skipped:
+				tc.Skipped = &junitFailure{Message: c.Detail}
+				suite.Skipped++
+			case !c.Passed:
 				tc.Failure = &junitFailure{Message: c.Detail}
 				suite.Failures++
 			}
+			total += c.Time
 			suite.Cases = append(suite.Cases, tc)
 		}
 	}
 	suite.Tests = len(suite.Cases)
-	doc := junitSuites{Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
+	suite.Time = junitTime(total)
+	doc := junitSuites{Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite}}
 	io.WriteString(w, xml.Header)
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wsx-cli/wsx/closecodes"
+	"github.com/wsx-cli/wsx/format"
 )
 
 // -update rewrites the golden files from the current output; review the
@@ -18,7 +19,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // goldenPassing is a probe over TLS that passed every check and closed
 // cleanly. Durations carry nanoseconds, so the golden shows they are cut to
 // microseconds; NotAfter is not in UTC, so it shows the conversion; a
-// detail holds <, > and &, which encoding/json escapes.
+// detail holds <, > and &, which encoding/json escapes. The checks' times
+// are fixed, as a live probe's never are, and carry nanoseconds, so the
+// JUnit report shows them cut to milliseconds and the suite's time as the
+// sum of the exact times (1.545), not of the rounded ones (1.544).
 func goldenPassing() *probeResult {
 	return &probeResult{
 		URL:     "wss://echo.example.com/ws?room=a&b=1",
@@ -44,11 +48,11 @@ func goldenPassing() *probeResult {
 		},
 		Close: &probeClose{By: "client", Code: closecodes.NormalClosure, Reason: "bye — done", Echo: true},
 		Checks: []check{
-			{Name: "upgrade", Passed: true, Detail: "HTTP 101 Switching Protocols"},
+			{Name: "upgrade", Passed: true, Detail: "HTTP 101 Switching Protocols", Time: 41234567 * time.Nanosecond},
 			{Name: "subprotocol", Passed: true, Detail: "chat.v2 (expected chat.v2)"},
-			{Name: "expect", Passed: true, Detail: `reply matched "<ok> & done"`},
-			{Name: "ping", Passed: true, Detail: "pong in 800µs"},
-			{Name: "close", Passed: true, Detail: "closed by client: 1000 (normal closure); server echoed 1000"},
+			{Name: "expect", Passed: true, Detail: `reply matched "<ok> & done"`, Time: 1500400000 * time.Nanosecond},
+			{Name: "ping", Passed: true, Detail: "pong in 800µs", Time: 812345 * time.Nanosecond},
+			{Name: "close", Passed: true, Detail: "closed by client: 1000 (normal closure); server echoed 1000", Time: 2345679 * time.Nanosecond},
 		},
 	}
 }
@@ -60,10 +64,45 @@ func goldenNoAnswer() *probeResult {
 		URL:     "ws://localhost:9/",
 		Timings: probeTimings{DNS: 250 * time.Microsecond},
 		Checks: []check{
-			{Name: "upgrade", Passed: false, Detail: "dial tcp 127.0.0.1:9: connect: connection refused"},
+			{Name: "upgrade", Passed: false, Detail: "dial tcp 127.0.0.1:9: connect: connection refused", Time: 312 * time.Microsecond},
 		},
 		exit: 4,
 	}
+}
+
+// goldenSkipped is `probe --expect nomatch --ping --timeout 2s` against an
+// echo server: the reply check fails when the time is up, and the ping and
+// close checks, which that left no time to run, are skipped, not failed
+// again. The close was never completed, so there is none to report.
+func goldenSkipped() *probeResult {
+	return &probeResult{
+		URL:     "ws://127.0.0.1:8765/",
+		Address: "127.0.0.1:8765",
+		Status:  "101 Switching Protocols",
+		Timings: probeTimings{TCP: 154 * time.Microsecond, Upgrade: 446 * time.Microsecond},
+		Checks: []check{
+			{Name: "upgrade", Passed: true, Detail: "HTTP 101 Switching Protocols", Time: 612345 * time.Nanosecond},
+			{Name: "reply 1", Passed: false, Detail: "no reply matched nomatch within --timeout 2s (no replies)", Time: 1999387655 * time.Nanosecond},
+			{Name: "ping", Skipped: true, Detail: "not run: reply 1 failed first"},
+			{Name: "close", Skipped: true, Detail: "not run: reply 1 failed first"},
+		},
+	}
+}
+
+// goldenRepeatSkipped is two runs of the same checks: the first passes
+// them all, the second is goldenSkipped. The repeated report counts the
+// skips apart from the passes and failures.
+func goldenRepeatSkipped() []*probeResult {
+	first := goldenSkipped()
+	first.Timings.FirstReply, first.Timings.Ping = 120*time.Microsecond, 55*time.Microsecond
+	first.Close = &probeClose{By: "client", Code: closecodes.NormalClosure, Echo: true}
+	first.Checks = []check{
+		{Name: "upgrade", Passed: true, Detail: "HTTP 101 Switching Protocols", Time: 600 * time.Microsecond},
+		{Name: "reply 1", Passed: true, Detail: "nomatch matched nomatch", Time: 120 * time.Microsecond},
+		{Name: "ping", Passed: true, Detail: "pong in 55µs", Time: 60 * time.Microsecond},
+		{Name: "close", Passed: true, Detail: "closed by client: 1000 (normal closure); server echoed 1000", Time: 200 * time.Microsecond},
+	}
+	return []*probeResult{first, goldenSkipped()}
 }
 
 // goldenRepeat is three runs: the first passes; the second is refused with
@@ -106,12 +145,14 @@ func TestReportGolden(t *testing.T) {
 		{"no-answer", []*probeResult{goldenNoAnswer()}},
 		{"repeat", goldenRepeat()},
 		{"never-connected", goldenNeverConnected()},
+		{"skipped", []*probeResult{goldenSkipped()}},
+		{"repeat-skipped", goldenRepeatSkipped()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout bytes.Buffer
 			junit := filepath.Join(t.TempDir(), "junit.xml")
 			pc := &Options{Format: "json", JUnit: junit, Repeat: len(tc.results), Stdout: &stdout, Stderr: &bytes.Buffer{}}
-			if err := (&reporter{pc: pc}).report(tc.results); err != nil {
+			if err := (&reporter{pc: pc, paint: format.NewPalette(false)}).report(tc.results); err != nil {
 				t.Fatal(err)
 			}
 			checkGolden(t, tc.name+".json", stdout.Bytes())
@@ -120,6 +161,13 @@ func TestReportGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkGolden(t, tc.name+".junit.xml", xml)
+
+			stdout.Reset()
+			pc.Format, pc.JUnit = "text", ""
+			if err := (&reporter{pc: pc, paint: format.NewPalette(false)}).report(tc.results); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, tc.name+".txt", stdout.Bytes())
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,8 @@ type probeResult struct {
 	Timings     probeTimings
 	Close       *probeClose
 	Checks      []check
-	exit        int // 3 or 4 when the upgrade failed and no --expect-status covered it
+	exit        int       // 3 or 4 when the upgrade failed and no --expect-status covered it
+	started     time.Time // when the check being run started; see begin
 }
 
 type tlsInfo struct {
@@ -55,14 +57,36 @@ type probeClose struct {
 	Echo   bool
 }
 
+// check is one check's outcome: passed, failed, or skipped: not run,
+// because an earlier check failed and left it nothing to decide (then
+// Passed is false too, and the failure is what sets the exit status).
 type check struct {
-	Name   string
-	Passed bool
-	Detail string
+	Name    string
+	Passed  bool
+	Skipped bool
+	Detail  string
+	Time    time.Duration // from when the check started to when it was decided; 0 when skipped
 }
 
+// failed is true for a check that ran and did not pass.
+func (c check) failed() bool { return !c.Passed && !c.Skipped }
+
+// begin marks the start of the next check, for its time.
+func (r *probeResult) begin() { r.started = time.Now() }
+
+// add records a check decided now, timed from the last begin.
 func (r *probeResult) add(name string, passed bool, format string, args ...any) {
-	r.Checks = append(r.Checks, check{Name: name, Passed: passed, Detail: fmt.Sprintf(format, args...)})
+	var took time.Duration
+	if !r.started.IsZero() {
+		took = time.Since(r.started)
+	}
+	r.Checks = append(r.Checks, check{Name: name, Passed: passed, Detail: fmt.Sprintf(format, args...), Time: took})
+}
+
+// skip records a check that was not run because the check named first
+// had failed: what stops this one was reported there.
+func (r *probeResult) skip(name, first string) {
+	r.Checks = append(r.Checks, check{Name: name, Skipped: true, Detail: "not run: " + first + " failed first"})
 }
 
 func (r *probeResult) passed() bool {
@@ -82,6 +106,7 @@ func probeOnce(parent context.Context, dc *dial.Config, pc *Options) *probeResul
 	ctx, cancel := context.WithDeadline(parent, deadline)
 	defer cancel()
 	out := format.New(io.Discard, pc.Stderr, format.Options{Quiet: true, Verbose: pc.Verbose, Color: pc.Color, Getenv: pc.Getenv, StderrTTY: pc.StderrTTY})
+	res.begin() // the upgrade check takes the whole dial
 	s, a, err := dial.Try(ctx, dc, out)
 	res.fillHandshake(a, s)
 	if !res.checkUpgrade(pc, s, err) {
@@ -149,6 +174,7 @@ func (r *probeResult) checkUpgrade(pc *Options, s *dial.Conn, err error) bool {
 	}
 	r.add("upgrade", true, "HTTP %s", r.Status)
 	if p := pc.ExpectProtocol; p != "" {
+		r.begin()
 		got := r.Subprotocol
 		if got == "" {
 			got = "none"
@@ -182,6 +208,38 @@ type prober struct {
 	ctx      context.Context // done at the deadline, or when a signal stops the probe
 
 	expectsDone chan struct{}
+
+	// blamed names, for each cause, the first check that failed of it. A
+	// later check that cannot run for the same cause is skipped: one
+	// failure is reported once, not again by every check after it.
+	blamed [causes]string
+}
+
+// cause is why a check could not be decided.
+type cause int
+
+const (
+	outOfTime cause = iota // --timeout had passed
+	connEnded              // the connection had ended
+	causes
+)
+
+// fail records a failed check that cause decided.
+func (p *prober) fail(c cause, name, format string, args ...any) {
+	if p.blamed[c] == "" {
+		p.blamed[c] = name
+	}
+	p.res.add(name, false, format, args...)
+}
+
+// cannotRun records a check that cause kept from running: skipped when an
+// earlier check failed of that cause, failed (with format) when none did.
+func (p *prober) cannotRun(c cause, name, format string, args ...any) {
+	if first := p.blamed[c]; first != "" {
+		p.res.skip(name, first)
+		return
+	}
+	p.fail(c, name, format, args...)
 }
 
 func (p *prober) run() {
@@ -204,6 +262,7 @@ func (p *prober) run() {
 	p.readDone = make(chan listen.Result, 1)
 	go func() { p.readDone <- p.reader.Run() }()
 	start := time.Now()
+	p.res.begin()
 	p.sendAll()
 	p.expectReplies(start)
 	close(p.expectsDone)
@@ -224,7 +283,11 @@ func (p *prober) sendAll() {
 	for i := 0; i < p.pc.SendCount; i++ {
 		m, _ := p.pc.Sends.Next()
 		if err := w.Write(m); err != nil {
-			p.res.add(fmt.Sprintf("send %d", i+1), false, "%v", err)
+			c := connEnded
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				c = outOfTime
+			}
+			p.fail(c, fmt.Sprintf("send %d", i+1), "%v", err)
 			return
 		}
 	}
@@ -235,12 +298,17 @@ func (p *prober) expectReplies(start time.Time) {
 	var seen []string
 	for i, e := range p.pc.Expects {
 		name := fmt.Sprintf("reply %d", i+1)
+		p.res.begin() // reply 1 waits from the sends on, each later one from the match before it
 		for matched := false; !matched; {
 			data, ok := p.next()
 			if !ok {
-				p.res.add(name, false, "no reply matched %s %s (%s)", e.text, p.why(), p.gotText(seen))
-				for j := i + 1; j < len(p.pc.Expects); j++ {
-					p.res.add(fmt.Sprintf("reply %d", j+1), false, "not checked: reply %d failed first", i+1)
+				c := outOfTime
+				if p.ended != nil {
+					c = connEnded
+				}
+				p.cannotRun(c, name, "no reply matched %s %s (%s)", e.text, p.why(), p.gotText(seen))
+				for j := i + 1; j < len(p.pc.Expects); j++ { // blamed[c] is this one, or what kept it from running
+					p.res.skip(fmt.Sprintf("reply %d", j+1), p.blamed[c])
 				}
 				return
 			}
@@ -256,15 +324,25 @@ func (p *prober) expectReplies(start time.Time) {
 }
 
 // next waits for the next reply; false when the time is up or the
-// connection ended.
+// connection ended and every reply that came before the end was taken.
 func (p *prober) next() ([]byte, bool) {
+	if p.ended == nil {
+		select {
+		case data := <-p.msgs:
+			return data, true
+		case res := <-p.readDone:
+			p.ended = &res
+		case <-p.ctx.Done():
+			return nil, false
+		}
+	}
+	// The reader hands each reply over before it reads on, so all it read
+	// is queued by now; select picks at random among ready cases, so a
+	// reply and the end can both be ready above.
 	select {
 	case data := <-p.msgs:
 		return data, true
-	case res := <-p.readDone:
-		p.ended = &res
-		return nil, false
-	case <-p.ctx.Done():
+	default:
 		return nil, false
 	}
 }
@@ -308,27 +386,30 @@ func quote(data []byte) string {
 	return s + cut
 }
 
-// late reports, as the failed check name, that the probe's time is up.
+// late reports, as check name, that the probe's time is up: skipped when
+// an earlier check failed of it, failed otherwise.
 func (p *prober) late(name string) bool {
 	if time.Now().Before(p.deadline) {
 		return false
 	}
-	p.res.add(name, false, "not decided: --timeout %v had passed", p.pc.Timeout)
+	p.cannotRun(outOfTime, name, "not decided: --timeout %v had passed", p.pc.Timeout)
 	return true
 }
 
 // checkPing sends a ping and waits for its pong.
 func (p *prober) checkPing() {
+	p.res.begin()
 	if p.late("ping") {
 		return
 	}
 	if p.ended != nil {
-		p.res.add("ping", false, "the connection had ended")
+		p.cannotRun(connEnded, "ping", "the connection had ended")
 		return
 	}
 	if err := p.reader.Ping(nil); err != nil {
 		if errors.Is(err, websocket.ErrCloseSent) {
-			err = errors.New("the connection had ended")
+			p.cannotRun(connEnded, "ping", "the connection had ended")
+			return
 		}
 		p.res.add("ping", false, "%v", err)
 		return
@@ -339,14 +420,15 @@ func (p *prober) checkPing() {
 		p.res.add("ping", true, "pong in %v", roundDuration(rtt))
 	case res := <-p.readDone:
 		p.ended = &res
-		p.res.add("ping", false, "the connection ended before the pong")
+		p.fail(connEnded, "ping", "the connection ended before the pong")
 	case <-p.ctx.Done():
-		p.res.add("ping", false, "no pong within the timeout")
+		p.fail(outOfTime, "ping", "no pong within the timeout")
 	}
 }
 
 // checkServerClose waits for the server to close with the expected code.
 func (p *prober) checkServerClose(want closecodes.Code) {
+	p.res.begin()
 	if p.ended == nil && p.late("close code") {
 		return
 	}
@@ -355,7 +437,7 @@ func (p *prober) checkServerClose(want closecodes.Code) {
 		case res := <-p.readDone:
 			p.ended = &res
 		case <-p.ctx.Done():
-			p.res.add("close code", false, "the server had not closed when the timeout passed (expected %s)", want)
+			p.fail(outOfTime, "close code", "the server had not closed when the timeout passed (expected %s)", want)
 			return
 		}
 	}
@@ -396,6 +478,7 @@ func closeText(c *probeClose) string {
 // checkClose completes the closing handshake: wsx closes with 1000 unless
 // the server already closed, and the handshake must finish in time.
 func (p *prober) checkClose() {
+	p.res.begin()
 	if p.ended == nil && p.s.Tap.CloseFrame() != nil {
 		p.awaitEnd() // the server's close is in: let the reader answer it
 	}
@@ -420,7 +503,7 @@ func (p *prober) checkClose() {
 	case <-p.ctx.Done():
 		p.s.WS.NetConn().Close()
 		p.res.Close = &probeClose{By: "client", Code: closecodes.NormalClosure}
-		p.res.add("close", false, "no close echo from the server")
+		p.fail(outOfTime, "close", "no close echo from the server")
 		return
 	}
 	if p.ended.Frame == nil && dial.IsDrop(p.ended.Err) {
@@ -432,7 +515,7 @@ func (p *prober) checkClose() {
 	p.res.Close = c
 	if sc := p.serverClose(); sc != nil && sc.Code != c.Code {
 		p.res.Close = sc // the server closed on its own, crossing ours
-		p.res.add("close", false, "%s", closeText(sc))
+		p.judgeServerClose(sc)
 		return
 	}
 	p.res.add("close", c.Echo, "closed by client: 1000 (normal closure); %s", map[bool]string{true: "server echoed 1000", false: "no close echo from the server"}[c.Echo])
@@ -447,8 +530,9 @@ func (p *prober) awaitEnd() {
 	}
 }
 
-// closedByServer judges a close the server started: it passes when it was
-// expected, or normal (1000, 1001).
+// closedByServer judges a close the server started: it passes when it is
+// normal (1000, 1001) or the --expect-close code, and the close frame
+// broke no rule.
 func (p *prober) closedByServer() {
 	c := p.serverClose()
 	if c == nil {
@@ -457,9 +541,30 @@ func (p *prober) closedByServer() {
 		return
 	}
 	p.res.Close = c
-	// With --expect-close the code has its own check; the handshake is what counts here.
-	ok := p.pc.ExpectClose != nil || c.Code == closecodes.NormalClosure || c.Code == closecodes.GoingAway
-	p.res.add("close", ok && p.ended.Frame.Violation() == "", "%s", closeText(c))
+	p.judgeServerClose(c)
+}
+
+// judgeServerClose decides the close check on the server's close frame c:
+// it passes for 1000, 1001 and the --expect-close code, when the frame
+// broke no rule.
+func (p *prober) judgeServerClose(c *probeClose) {
+	want := p.pc.ExpectClose
+	ok := c.Code == closecodes.NormalClosure || c.Code == closecodes.GoingAway || (want != nil && c.Code == *want)
+	switch {
+	case ok || want == nil:
+		p.res.add("close", ok && p.ended.Frame.Violation() == "", "%s", closeText(c))
+	default:
+		p.res.add("close", false, "%s (expected %s)", closeText(c), normalOr(*want))
+	}
+}
+
+// normalOr names the codes a server's close may have with --expect-close
+// want: 1000, 1001 and want.
+func normalOr(want closecodes.Code) string {
+	if want == closecodes.NormalClosure || want == closecodes.GoingAway {
+		return "1000 or 1001"
+	}
+	return "1000, 1001 or " + want.String()
 }
 
 // roundDuration keeps durations readable in reports.
