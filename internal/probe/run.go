@@ -105,7 +105,7 @@ func probeOnce(parent context.Context, dc *dial.Config, pc *Options) *probeResul
 	deadline := time.Now().Add(pc.Timeout)
 	ctx, cancel := context.WithDeadline(parent, deadline)
 	defer cancel()
-	out := format.New(io.Discard, pc.Stderr, format.Options{Quiet: true, Verbose: pc.Verbose, Color: pc.Color, Getenv: pc.Getenv, StderrTTY: pc.StderrTTY})
+	out := format.New(io.Discard, pc.Stderr, format.Options{Quiet: true, Verbose: pc.Verbose, Trace: dc.Trace, Color: pc.Color, Getenv: pc.Getenv, StderrTTY: pc.StderrTTY})
 	res.begin() // the upgrade check takes the whole dial
 	s, a, err := dial.Try(ctx, dc, out)
 	res.fillHandshake(a, s)
@@ -414,13 +414,21 @@ func (p *prober) checkPing() {
 		p.res.add("ping", false, "%v", err)
 		return
 	}
-	select {
-	case rtt := <-p.pongs:
+	pong := func(rtt time.Duration) {
 		p.res.Timings.Ping = rtt
 		p.res.add("ping", true, "pong in %v", roundDuration(rtt))
+	}
+	select {
+	case rtt := <-p.pongs:
+		pong(rtt)
 	case res := <-p.readDone:
 		p.ended = &res
-		p.fail(connEnded, "ping", "the connection ended before the pong")
+		select { // the pong may have come just before the end: select picks at random
+		case rtt := <-p.pongs:
+			pong(rtt)
+		default:
+			p.fail(connEnded, "ping", "the connection ended before the pong")
+		}
 	case <-p.ctx.Done():
 		p.fail(outOfTime, "ping", "no pong within the timeout")
 	}
