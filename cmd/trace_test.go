@@ -61,6 +61,14 @@ var rawScripts = map[string]func(c *wstest.RawConn){
 		c.WriteFrame(true, 8, []byte{3})
 		c.ReadUntilClose()
 	},
+	// badopcode: a frame with the reserved opcode 3.
+	"badopcode": func(c *wstest.RawConn) {
+		if c.Upgrade() != nil {
+			return
+		}
+		c.WriteFrame(true, 3, nil)
+		c.ReadUntilClose()
+	},
 	// bigbadtext: a 2 MiB text message whose last byte is not UTF-8.
 	"bigbadtext": func(c *wstest.RawConn) {
 		if c.Upgrade() != nil {

@@ -22,6 +22,10 @@ type Close struct {
 	// server had not yet taken when wsx sent its close frame; nil when not
 	// known.
 	Queued *int64
+	// Unawaited, for By=="client": the close frame went out after a read
+	// error (gorilla sent it), when no echo can be read any more: the line
+	// says nothing of an echo.
+	Unawaited bool
 }
 
 // code is the code to report: 1006 for a drop, 1005 for a frame without one.
@@ -93,7 +97,7 @@ func reasonText(reason []byte) string {
 // echoed code is named when it differs from the one sent.
 func echoText(c Close) string {
 	switch {
-	case c.By != "client":
+	case c.By != "client" || c.Unawaited:
 		return ""
 	case !c.Echo:
 		return "; no close echo from server"
@@ -122,7 +126,7 @@ func (p *Printer) appendCloseEvent(b []byte, c Close) []byte {
 	b = appendStr(b, c.code().Slug())
 	b = appendKey(b, "reason")
 	b = appendString(b, c.Reason)
-	if c.By == "client" {
+	if c.By == "client" && !c.Unawaited {
 		b = appendKey(b, "echo")
 		b = strconv.AppendBool(b, c.Echo)
 		if c.Echo {

@@ -240,8 +240,10 @@ func (r *run) readerEnded(res listen.Result) error {
 		return r.fail(exit.Errorf(exit.Runtime, "writing to stdout: %v", res.Output))
 	case res.TooBig:
 		r.stopWriter()
-		return r.fail(exit.Errorf(exit.Closed, "a message was larger than --max-size %d bytes; closed with 1009 (message too big)", r.cfg.MaxSize).
+		err := r.fail(exit.Errorf(exit.Closed, "a message was larger than --max-size %d bytes; closed with 1009 (message too big)", r.cfg.MaxSize).
 			Hint("raise --max-size"))
+		r.failedClose(closecodes.MessageTooBig)
+		return err
 	case res.Frame != nil:
 		return r.serverClosed(res.Frame, r.stopWriter())
 	}
@@ -275,7 +277,16 @@ func (r *run) dropped(err error) error {
 		r.out.Closed(format.Close{Code: closecodes.AbnormalClosure, HasCode: true, Unsent: unsent}, true)
 		return exit.Silent(exit.Closed)
 	}
-	return r.fail(exit.Errorf(exit.Closed, "the server broke the protocol: %s; closed with 1002", strings.TrimPrefix(err.Error(), "websocket: ")))
+	e := r.fail(exit.Errorf(exit.Closed, "the server broke the protocol: %s; closed with 1002", strings.TrimPrefix(err.Error(), "websocket: ")))
+	r.failedClose(closecodes.ProtocolError)
+	return e
+}
+
+// failedClose reports the close gorilla sent when a read failed (1002,
+// 1009): after the error, as every end has its close line; no echo can be
+// read after a read error, so none is awaited.
+func (r *run) failedClose(code closecodes.Code) {
+	r.out.Closed(format.Close{By: "client", Code: code, HasCode: true, Unawaited: true}, true)
 }
 
 // stalled reports a server that stopped taking data after the input ended:
