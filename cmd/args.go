@@ -43,15 +43,30 @@ func looksLikeURL(s string) bool {
 	return strings.Contains(s, "://") || strings.Contains(s, ":") || strings.Contains(s, "/")
 }
 
+// optionalValue is a flag whose value may be left out (probe's --close):
+// the argument after it is its value only when acceptsValue says so.
+// splitFlags joins the two with "=", or gives the flag alone an empty
+// value, so that the flag package, which knows no optional values, reads
+// either form.
+type optionalValue interface {
+	hasOptionalValue() bool
+	acceptsValue(arg string) bool
+}
+
 // splitFlags returns the flags of args (each with its value), then "--",
 // then the other arguments in their order. With --help only the flags are
 // kept, so that help is shown wherever it was asked for.
 func splitFlags(defs []cli.Flag, args []string) ([]string, error) {
 	takesValue := map[string]bool{}
-	for _, f := range defs {
-		_, isBool := f.(*cli.BoolFlag)
+	optional := map[string]optionalValue{}
+	for _, f := range defs { // a flag takes a value unless it says it takes none (switches, probe's --ping)
+		tv, ok := f.(interface{ TakesValue() bool })
+		ov, isOptional := f.(optionalValue)
 		for _, n := range f.Names() {
-			takesValue[n] = !isBool
+			takesValue[n] = !ok || tv.TakesValue()
+			if isOptional && ov.hasOptionalValue() {
+				optional[n] = ov
+			}
 		}
 	}
 	var flags, rest []string
@@ -64,6 +79,13 @@ func splitFlags(defs []cli.Flag, args []string) ([]string, error) {
 			i = len(args)
 		case len(a) < 2 || a[0] != '-':
 			rest = append(rest, a)
+		case optional[strings.TrimLeft(a, "-")] != nil:
+			value := ""
+			if i+1 < len(args) && args[i+1] != "--" && optional[strings.TrimLeft(a, "-")].acceptsValue(args[i+1]) {
+				value = args[i+1]
+				i++
+			}
+			flags = append(flags, a+"="+value)
 		default:
 			flags = append(flags, a)
 			name := strings.TrimLeft(a, "-")

@@ -174,7 +174,7 @@ var badInputs = []badInput{
 
 	// serve (no URL; a server that slipped through stops at the waiting signal).
 	{[]string{"serve"}, []string{"--bogus"}, `unknown flag --bogus`},
-	{[]string{"serve"}, []string{"--mode", "chat", ":0"}, `invalid --mode "chat": want echo, broadcast, sink or stall`},
+	{[]string{"serve"}, []string{"--mode", "chat", ":0"}, `invalid --mode "chat": want echo, broadcast, sink, stall or order`},
 	{[]string{"serve"}, []string{"--reject", "42", ":0"}, `invalid --reject 42: want an HTTP status from 200 to 599`},
 	{[]string{"serve"}, []string{"--max-size", "-1", ":0"}, `invalid --max-size "-1": want a byte count like 65536, 64KiB or 1GiB`},
 	{[]string{"serve"}, []string{"--close-code", "70000", ":0"}, `invalid --close-code: close code "70000" out of range 0-65535`},

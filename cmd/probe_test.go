@@ -1,4 +1,4 @@
-// wsx probe: its JSON and JUnit reports, --repeat, --timeout, --send @FILE, and a server that never answers.
+// wsx probe: its JSON and JUnit reports, --repeat, --timeout, --send @FILE, a server that never answers, and its steps: their order, --close's value, steps files.
 
 package cmd
 
@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +20,8 @@ import (
 	"time"
 
 	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/probe"
+	"github.com/wsx-cli/wsx/internal/wstest"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -149,6 +153,7 @@ func TestProbeJSON(t *testing.T) {
 	want := []probeCheck{
 		{"upgrade", true, "HTTP 101 Switching Protocols", "passed"},
 		{"subprotocol", true, "chat (expected chat)", "passed"},
+		{"send 1", true, "hello", "passed"},
 		{"reply 1", true, "hello matched hello", "passed"},
 		{"ping", true, "", "passed"}, // the round trip varies
 		{"close", true, "closed by client: 1000 (normal closure); server echoed 1000", "passed"},
@@ -273,7 +278,7 @@ func TestProbeRepeatJSON(t *testing.T) {
 	for _, c := range doc.Checks {
 		counts = append(counts, c.Name+" "+strconv.Itoa(c.Passed)+"/"+strconv.Itoa(c.Failed))
 	}
-	if got, want := strings.Join(counts, ", "), "upgrade 3/0, reply 1 3/0, ping 3/0, close 3/0"; got != want {
+	if got, want := strings.Join(counts, ", "), "upgrade 3/0, send 1 3/0, reply 1 3/0, ping 3/0, close 3/0"; got != want {
 		t.Errorf("checks %q, want %q", got, want)
 	}
 	for _, name := range []string{"connect", "first_reply", "ping"} {
@@ -290,7 +295,7 @@ func TestProbeRepeatJSON(t *testing.T) {
 		t.Fatalf("results: %d, want 3", len(doc.Results))
 	}
 	for i, res := range doc.Results {
-		if res.URL != url || res.Passed == nil || !*res.Passed || len(res.Checks) != 4 {
+		if res.URL != url || res.Passed == nil || !*res.Passed || len(res.Checks) != 5 {
 			t.Errorf("result %d: url %q, passed %v, checks %v", i, res.URL, res.Passed, checkNames(res.Checks))
 		}
 	}
@@ -411,7 +416,9 @@ func TestProbeJUnit(t *testing.T) {
 	want := []struct{ name, failure, skipped string }{
 		{"upgrade", "", ""},
 		{"subprotocol", "none (expected chat)", ""},
+		{"send 1", "", ""},
 		{"reply 1", "", ""},
+		{"send 2", "", ""},
 		{"reply 2", `no reply matched nothing within --timeout 1s (got 2 replies: hi, <&>)`, ""},
 		{"close", "", "not run: reply 2 failed first"},
 	}
@@ -446,7 +453,7 @@ func TestProbeJUnit(t *testing.T) {
 			t.Errorf("testcase %q: skipped %+v, want message %q", tc.Name, tc.Skipped, w.skipped)
 		}
 	}
-	if out := s.Cases[2].Output; out != "hi matched hi" {
+	if out := s.Cases[3].Output; out != "hi matched hi" {
 		t.Errorf("reply 1 system-out %q, want the detail", out)
 	}
 }
@@ -594,4 +601,247 @@ func TestProbeSendsBigFile(t *testing.T) {
 		t.Fatalf("exit %d; stdout:\n%.2000s", r.code, r.stdout)
 	}
 	log.Wait(t, "received 1 message, 2097156 bytes")
+}
+
+// graphqlSteps is the graphql-transport-ws conversation, in order; the
+// unordered form sends both messages first, as probe did before steps.
+var (
+	graphqlInit      = `{"type":"connection_init"}`
+	graphqlSubscribe = `{"id":"1","type":"subscribe","payload":{"query":"subscription { hello }"}}`
+	graphqlOrdered   = []string{"--send", graphqlInit, "--expect", "json:type==connection_ack",
+		"--send", graphqlSubscribe, "--expect", "json:type==next", "--expect", "json:type==complete"}
+	graphqlUnordered = []string{"--send", graphqlInit, "--send", graphqlSubscribe,
+		"--expect", "json:type==connection_ack", "--expect", "json:type==next", "--expect", "json:type==complete"}
+)
+
+// The JSON and JUnit reports carry every step, in the order given, each
+// with its status: against serve's order mode, the ordered conversation
+// passes and the unordered one fails on the 4401 close.
+func TestProbeStepsReports(t *testing.T) {
+	_, url, _ := startServer(t, serve.Options{Mode: serve.Order, AckDelay: 200 * time.Millisecond})
+	for _, tc := range []struct {
+		name  string
+		steps []string
+		code  int
+		want  []probeCheck // details checked by prefix
+	}{
+		{"ordered", graphqlOrdered, exit.OK, []probeCheck{
+			{"upgrade", true, "HTTP 101", "passed"},
+			{"send 1", true, graphqlInit, "passed"},
+			{"reply 1", true, `{"type":"connection_ack"} matched json:type==connection_ack`, "passed"},
+			{"send 2", true, graphqlSubscribe, "passed"},
+			{"reply 2", true, `{"id":"1","type":"next",`, "passed"},
+			{"reply 3", true, `{"id":"1","type":"complete"} matched json:type==complete`, "passed"},
+			{"close", true, "closed by client: 1000 (normal closure); server echoed 1000", "passed"},
+		}},
+		{"unordered", graphqlUnordered, exit.Check, []probeCheck{
+			{"upgrade", true, "HTTP 101", "passed"},
+			{"send 1", true, graphqlInit, "passed"},
+			{"send 2", true, graphqlSubscribe, "passed"},
+			{"reply 1", false, "no reply matched json:type==connection_ack before the connection ended (no replies)", "failed"},
+			{"reply 2", false, "not run: reply 1 failed first", "skipped"},
+			{"reply 3", false, "not run: reply 1 failed first", "skipped"},
+			{"close", false, `closed by server: 4401 (private use) "Unauthorized"`, "failed"},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			junit := filepath.Join(t.TempDir(), "probe.xml")
+			args := append([]string{"probe", "--format", "json", "--junit", junit, url}, tc.steps...)
+			r := runWsx(&Env{}, args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			var doc probeDoc
+			decodeOne(t, r.stdout.String(), &doc)
+			if len(doc.Checks) != len(tc.want) {
+				t.Fatalf("checks %v, want %d", checkNames(doc.Checks), len(tc.want))
+			}
+			for i, w := range tc.want {
+				got := doc.Checks[i]
+				if got.Name != w.Name || got.Passed != w.Passed || got.Status != w.Status || !strings.HasPrefix(got.Detail, w.Detail) {
+					t.Errorf("JSON check %d: %+v, want %+v", i, got, w)
+				}
+			}
+			if doc.Passed == nil || *doc.Passed != (tc.code == exit.OK) {
+				t.Errorf("passed %v", doc.Passed)
+			}
+			jd := readJUnit(t, junit)
+			if len(jd.Suites) != 1 || len(jd.Suites[0].Cases) != len(tc.want) {
+				t.Fatalf("JUnit: %+v, want one suite of %d testcases", jd, len(tc.want))
+			}
+			for i, w := range tc.want {
+				tcase := jd.Suites[0].Cases[i]
+				status := "passed"
+				switch {
+				case tcase.Failure != nil && tcase.Skipped != nil:
+					status = "both"
+				case tcase.Failure != nil:
+					status = "failed"
+				case tcase.Skipped != nil:
+					status = "skipped"
+				}
+				if tcase.Name != w.Name || status != w.Status || !strings.HasPrefix(tcase.Output, w.Detail) {
+					t.Errorf("JUnit testcase %d: %q %s %q, want %q %s %q", i, tcase.Name, status, tcase.Output, w.Name, w.Status, w.Detail)
+				}
+			}
+		})
+	}
+}
+
+// splitFlags gives probe's --close its value only when the argument after
+// it starts with a close code, and an empty one otherwise, so that the flag
+// package reads either; --ping takes none.
+func TestSplitFlagsClose(t *testing.T) {
+	defs := probeCommand(nil).Flags
+	for _, tc := range []struct{ args, want []string }{
+		{[]string{"--close", "4000 bye now", "URL"}, []string{"--close=4000 bye now", "--", "URL"}},
+		{[]string{"--close", "going-away", "URL"}, []string{"--close=going-away", "--", "URL"}},
+		{[]string{"--close", "70000", "URL"}, []string{"--close=70000", "--", "URL"}}, // a number: refused later, by name
+		{[]string{"--close", "URL"}, []string{"--close=", "--", "URL"}},
+		{[]string{"URL", "--close"}, []string{"--close=", "--", "URL"}},
+		{[]string{"--close", "--send", "x", "URL"}, []string{"--close=", "--send", "x", "--", "URL"}},
+		{[]string{"--close", "--", "4000"}, []string{"--close=", "--", "4000"}},
+		{[]string{"--close=4000", "URL"}, []string{"--close=4000", "--", "URL"}},
+		{[]string{"-close", "1000", "URL"}, []string{"-close=1000", "--", "URL"}},
+		{[]string{"--ping", "URL", "--send", "--ping"}, []string{"--ping", "--send", "--ping", "--", "URL"}},
+		{[]string{"--wait", "1s", "URL"}, []string{"--wait", "1s", "--", "URL"}},
+	} {
+		got, err := splitFlags(defs, slices.Clone(tc.args))
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("splitFlags(%q) = %q, %v; want %q", tc.args, got, err, tc.want)
+			continue
+		}
+		if again, err := splitFlags(defs, slices.Clone(got)); err != nil || !slices.Equal(again, got) {
+			t.Errorf("splitFlags(%q) = %q, which splits again as %q, %v", tc.args, got, again, err)
+		}
+	}
+}
+
+// A steps file is read line by line: the keyword, then its argument after
+// spaces or tabs; comments, blank lines and the spaces around a line are
+// not steps; @FILE is relative to the file's directory, and a send in
+// double quotes is a Go string.
+func TestReadStepsFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.MkdirAll("ci", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeHere(t, "ci/subscribe.json", `{"id":"1","type":"subscribe"}`)
+	writeHere(t, "ci/probe.steps", "# a comment\n"+
+		"\n"+
+		"  send {\"type\":\"connection_init\"}  \r\n"+
+		"expect\tjson:type==connection_ack\n"+
+		"send @subscribe.json\n"+
+		"send \"SEND\\ndestination:/q\\n\\nhi\\x00\"\n"+
+		"send  two  spaces  kept  inside\n"+
+		"   # an indented comment\n"+
+		"ping\n"+
+		"wait 250ms\n"+
+		"wait 2\n"+
+		"expect re:^a b$\n"+
+		"close 4000   going away  now \n")
+	steps, err := readSteps([]rawStep{{kind: "steps", value: "ci/probe.steps"}}, &Env{Stdin: strings.NewReader("")}, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, st := range steps {
+		switch st.Kind {
+		case probe.StepSend:
+			got = append(got, fmt.Sprintf("send %q", st.Message.Data))
+		case probe.StepExpect:
+			got = append(got, "expect "+st.Expect.String())
+		case probe.StepPing:
+			got = append(got, "ping")
+		case probe.StepWait:
+			got = append(got, "wait "+st.Wait.String())
+		case probe.StepClose:
+			got = append(got, fmt.Sprintf("close %d %q", st.Code, st.Reason))
+		}
+	}
+	want := []string{
+		`send "{\"type\":\"connection_init\"}"`,
+		"expect json:type==connection_ack",
+		`send "{\"id\":\"1\",\"type\":\"subscribe\"}"`,
+		`send "SEND\ndestination:/q\n\nhi\x00"`,
+		`send "two  spaces  kept  inside"`,
+		"ping",
+		"wait 250ms",
+		"wait 2s",
+		"expect re:^a b$",
+		`close 4000 "going away  now"`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// writeHere writes a file relative to the current directory.
+func writeHere(t *testing.T, name, text string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A line that is not a step is a usage error naming FILE:LINE and what is
+// wrong; so is one that comes after the step that ends the conversation.
+func TestStepsFileErrors(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.MkdirAll("ci", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text, want string
+	}{
+		{"sned hi", `s.steps:1: unknown step "sned": want send, expect, ping, wait, close or expect-close`},
+		{"Send hi", `s.steps:1: unknown step "Send": want send, expect, ping, wait, close or expect-close`},
+		{"# one\n\n  sendhi", `s.steps:3: unknown step "sendhi": want send, expect, ping, wait, close or expect-close`},
+		{"send", `s.steps:1: send needs a message: send TEXT, send @FILE or send "GO STRING"`},
+		{"send   ", `s.steps:1: send needs a message: send TEXT, send @FILE or send "GO STRING"`},
+		{`send "abc`, `s.steps:1: invalid send "abc: not a Go string literal`},
+		{`send "a" b"`, `s.steps:1: invalid send "a" b": not a Go string literal`},
+		{`send "\xff"`, `s.steps:1: not valid UTF-8 at byte 0`},
+		{"send @missing.json", `s.steps:1: cannot read @missing.json: no such file or directory`},
+		{"expect", `s.steps:1: expect needs a pattern: TEXT, re:REGEX or json:FILTER`},
+		{"expect re:(", "s.steps:1: invalid expect \"re:(\": error parsing regexp: missing closing ): `(`"},
+		{"expect json:>", `s.steps:1: invalid expect "json:>": invalid filter ">": missing path`},
+		{"ping now", `s.steps:1: ping takes no argument, got "now"`},
+		{"wait", `s.steps:1: wait needs a duration, like 500ms, 3s or 2m`},
+		{"wait soon", `s.steps:1: invalid wait "soon": want a duration like 500ms, 3s or 2m`},
+		{"wait -1s", `s.steps:1: invalid wait "-1s": must not be negative`},
+		{"wait 5s\nwait 5s", `the waits add up to 10s, and --timeout 10s leaves no time for the rest`},
+		{"close bogus", `s.steps:1: invalid close: unknown close code "bogus"`},
+		{"close 1006", `s.steps:1: invalid close: 1006 (abnormal closure) may not be sent in a close frame`},
+		{"close 4000 " + strings.Repeat("x", 124), `s.steps:1: invalid close: the reason is 124 bytes, at most 123 fit in a close frame`},
+		{"expect-close", `s.steps:1: expect-close needs a close code, a number or a name`},
+		{"expect-close nope", `s.steps:1: invalid expect-close: unknown close code "nope"`},
+		{"close\nsend x", `s.steps:2: invalid send: it comes after close (s.steps:1), which ends the conversation`},
+		{"expect-close 4001\n# then\nexpect-close 4001", `s.steps:3: invalid expect-close: it comes after expect-close (s.steps:1), which ends the conversation`},
+	} {
+		writeHere(t, "s.steps", tc.text)
+		_, err := readSteps([]rawStep{{kind: "steps", value: "s.steps"}}, &Env{Stdin: strings.NewReader("")}, 10*time.Second)
+		if err == nil {
+			t.Errorf("%q: no error, want %q", tc.text, tc.want)
+			continue
+		}
+		e := wstest.CheckUsage(t, err, tc.want)
+		if len(e.Hints) > 1 {
+			t.Errorf("%q: hints %q, want one at most", tc.text, e.Hints)
+		}
+	}
+
+	// @FILE is relative to the file's directory, and named so.
+	writeHere(t, "ci/s.steps", "send @missing.json")
+	_, err := readSteps([]rawStep{{kind: "steps", value: "ci/s.steps"}}, &Env{Stdin: strings.NewReader("")}, 10*time.Second)
+	wstest.CheckUsage(t, err, "ci/s.steps:1: cannot read @ci/missing.json: no such file or directory")
+
+	// Steps on stdin are named so; their sends cannot read stdin too.
+	_, err = readSteps([]rawStep{{kind: "steps", value: "-"}}, &Env{Stdin: strings.NewReader("ping\nsend @-\n")}, 10*time.Second)
+	wstest.CheckUsage(t, err, "stdin:2: send @-: stdin already holds the steps")
+
+	// A step after one that ends the conversation, across a file and a flag.
+	writeHere(t, "end.steps", "expect x\nexpect-close 1000\n")
+	_, err = readSteps([]rawStep{{kind: "steps", value: "end.steps"}, {kind: "ping", value: "true"}}, &Env{Stdin: strings.NewReader("")}, 10*time.Second)
+	wstest.CheckUsage(t, err, "invalid --ping: it comes after expect-close (end.steps:2), which ends the conversation")
 }

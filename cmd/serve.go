@@ -19,7 +19,8 @@ import (
 
 func serveFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "mode", Value: "echo", Usage: "`echo|broadcast|sink|stall`: echo each message back, relay it to every client, count only, or never read"},
+		&cli.StringFlag{Name: "mode", Value: "echo", Usage: "`echo|broadcast|sink|stall|order`: echo each message back, relay it to every client, count only, never read, or play graphql-transport-ws's connection_init, then subscribe"},
+		&cli.StringFlag{Name: "ack-delay", Value: "100ms", Usage: "with --mode order, answer connection_init with connection_ack after `DUR`"},
 		&cli.StringSliceFlag{Name: "protocol", Aliases: []string{"p"}, Usage: "accept subprotocol `NAME` (repeat or comma list); the client's first accepted one wins"},
 		&cli.StringFlag{Name: "force-protocol", Usage: "answer with subprotocol `NAME` whatever the client offered (to test clients)"},
 		&cli.StringSliceFlag{Name: "send", Usage: "greet each client with `MSG` (repeatable; @FILE sends a file)"},
@@ -34,6 +35,7 @@ func serveFlags() []cli.Flag {
 		&cli.StringFlag{Name: "read-rate", Usage: "read at most `N` messages a second (fractions allowed; 0: no limit)"},
 		&cli.StringFlag{Name: "stream-every", Usage: "send \"tick N\" to each client every `DUR` until its connection ends"},
 		&cli.IntFlag{Name: "reject", Usage: "refuse every upgrade with HTTP `STATUS`"},
+		&cli.StringFlag{Name: "retry-after", Usage: "with --reject, send Retry-After: `SECS` (whatever the status)"},
 		&cli.StringFlag{Name: "max-size", Usage: "largest message accepted, in `BYTES`"},
 		&cli.BoolFlag{Name: "tls", Usage: "serve wss:// with a throwaway self-signed certificate"},
 		&cli.StringFlag{Name: "cert-out", Usage: "write the certificate (PEM) to `FILE`, for clients' --cacert"},
@@ -48,7 +50,8 @@ func serveCommand(env *Env) *cli.Command {
 		Description: "Listens on ADDR (default 127.0.0.1:8765; :0 picks a free port), prints its URL on\n" +
 			"stdout and one line per connection on stderr. Lines on stdin go to every client.\n" +
 			"--reply-delay, --stop-at-close, --read-rate, --mode stall and --stream-every play\n" +
-			"the servers a client meets at the end of a session.",
+			"the servers a client meets at the end of a session. --mode order answers connection_init\n" +
+			"with connection_ack after --ack-delay, and closes with 4401 on a subscribe that came first.",
 		Flags:  serveFlags(),
 		Action: func(c *cli.Context) error { return runServe(c, env) },
 	}
@@ -89,6 +92,9 @@ func serveOptions(c *cli.Context) (serveConfig, error) {
 	}
 	if o.Reject != 0 && (o.Reject < 200 || o.Reject > 599) {
 		return serveConfig{}, exit.Usagef("invalid --reject %d: want an HTTP status from 200 to 599", o.Reject)
+	}
+	if err := readRetryAfter(c, &o); err != nil {
+		return serveConfig{}, err
 	}
 	certOut := c.String("cert-out")
 	if certOut != "" && !o.TLS {
@@ -142,7 +148,17 @@ func readBehaviours(c *cli.Context, o *serve.Options) error {
 		}
 	}
 	if o.ReplyDelay > 0 && o.Mode != serve.Echo && o.Mode != serve.Broadcast {
-		return exit.Usagef("--reply-delay needs --mode echo or broadcast: %s sends no replies", o.Mode)
+		why := fmt.Sprintf("%s sends no replies", o.Mode)
+		if o.Mode == serve.Order {
+			why = "order answers when its protocol says"
+		}
+		return exit.Usagef("--reply-delay needs --mode echo or broadcast: %s", why)
+	}
+	if o.AckDelay, err = durationFlag(c, "ack-delay"); err != nil {
+		return err
+	}
+	if c.IsSet("ack-delay") && o.Mode != serve.Order {
+		return exit.Usagef("--ack-delay needs --mode order: %s sends no connection_ack", o.Mode)
 	}
 	if o.Mode == serve.Stall {
 		for _, f := range []struct {
@@ -159,6 +175,25 @@ func readBehaviours(c *cli.Context, o *serve.Options) error {
 			}
 		}
 	}
+	return nil
+}
+
+// readRetryAfter reads --retry-after: a number of seconds, the one form of
+// Retry-After a client can act on without a clock; it only makes sense with
+// a refusal.
+func readRetryAfter(c *cli.Context, o *serve.Options) error {
+	if !c.IsSet("retry-after") {
+		return nil
+	}
+	s := c.String("retry-after")
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || strings.Trim(s, "0123456789") != "" {
+		return exit.Usagef("invalid --retry-after %q: want a number of seconds (0 or more)", s)
+	}
+	if o.Reject == 0 {
+		return exit.Usagef("--retry-after needs --reject: it is a header of the refusal")
+	}
+	o.RetryAfter = strconv.Itoa(n)
 	return nil
 }
 

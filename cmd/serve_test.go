@@ -52,7 +52,7 @@ func TestServeUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"serve", "--mode", "chat"}, `wsx: error: invalid --mode "chat": want echo, broadcast, sink or stall`},
+		{[]string{"serve", "--mode", "chat"}, `wsx: error: invalid --mode "chat": want echo, broadcast, sink, stall or order`},
 		{[]string{"serve", "--reject", "101"}, "wsx: error: invalid --reject 101: want an HTTP status from 200 to 599"},
 		{[]string{"serve", "--close-code", "bogus"}, `wsx: error: invalid --close-code: unknown close code "bogus"`},
 		{[]string{"serve", "--send", "@/nonexistent/file"}, "wsx: error: cannot read message file: open /nonexistent/file: no such file or directory"},

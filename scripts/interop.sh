@@ -780,7 +780,7 @@ not json
 	out_line 'PASS reply 1: hello matched hello'
 	out_re '^PASS ping: pong in [0-9.]+(ns|µs|ms|s)$'
 	out_line 'PASS close: closed by client: 1000 (normal closure); server echoed 1000'
-	out_line 'all 4 checks passed'
+	out_line 'all 5 checks passed'
 	report '"messages":1,' '"close_code":1000,'
 
 	check "probe --expect json: on a greeting" 0 wsx probe --expect 'json:n>3' "$B/echo?id=$ID&send=$(urlenc '{"type":"hello","n":5}')"
@@ -808,7 +808,7 @@ not json
 	out_re '^  close +closed by server: 4001 \(private use\) "token expired"$'
 	out_line 'PASS close code: closed by server: 4001 (private use) "token expired" (expected 4001 (private use))'
 	out_line 'PASS close: closed by server: 4001 (private use) "token expired"'
-	out_line 'all 4 checks passed'
+	out_line 'all 5 checks passed'
 	report '"messages":1,' '"close_code":4001,'
 
 	check "probe --expect-close bad-gateway" 0 wsx probe --expect-close bad-gateway "$B/echo?id=$ID&close=1014&reason=upstream%20down"
@@ -823,7 +823,7 @@ not json
 	check "probe fails: no matching reply" 7 wsx probe --send hello --expect bye --timeout 2s "$B/echo?id=$ID"
 	out_re '^FAIL reply 1: no reply matched bye within --timeout 2s \(got 1 reply\b.*\bhello\)$'
 	out_line 'SKIP close: not run: reply 1 failed first'
-	out_line '1 of 3 checks failed, 1 skipped'
+	out_line '1 of 4 checks failed, 1 skipped'
 
 	check "probe fails: drop" 7 wsx probe --timeout 10s "$B/echo?id=$ID&drop=0"
 	out_re '^  close +connection dropped: 1006 \(abnormal closure\), no close frame$'
@@ -930,7 +930,7 @@ websocketd_suite() {
 	out_line 'PASS upgrade: HTTP 101 Switching Protocols'
 	out_line 'PASS reply 1: hi matched hi'
 	out_line 'PASS close: closed by client: 1000 (normal closure); server echoed 1000'
-	out_line 'all 3 checks passed'
+	out_line 'all 4 checks passed'
 
 	check "probe: upgrade and close" 0 wsx probe --timeout 10s "$W/"
 	err_is ''

@@ -364,7 +364,7 @@ func TestBehaviourOptionsInvalid(t *testing.T) {
 		s := New(o)
 		if _, err := s.Listen("127.0.0.1:0"); err == nil {
 			t.Errorf("%+v: Listen succeeded, want an error", o)
-		} else if o.Mode == "stalled" && !strings.Contains(err.Error(), "want echo, broadcast, sink or stall") {
+		} else if o.Mode == "stalled" && !strings.Contains(err.Error(), "want echo, broadcast, sink, stall or order") {
 			t.Errorf("got %q, want the modes listed", err)
 		}
 		s.Close()

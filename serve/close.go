@@ -23,12 +23,15 @@ func closePayload(code int, reason string) []byte {
 }
 
 // sendClose starts the server's close handshake with Options.CloseCode and
-// CloseReason, and gives the client closeWait to answer.
-func (c *conn) sendClose() {
+// CloseReason.
+func (c *conn) sendClose() { c.closeWith(c.s.opts.CloseCode, c.s.opts.CloseReason) }
+
+// closeWith starts the server's close handshake with code (-1: an empty
+// close frame) and reason, and gives the client closeWait to answer.
+func (c *conn) closeWith(code int, reason string) {
 	var p []byte
-	code := c.s.opts.CloseCode
 	if code >= 0 {
-		p = closePayload(code, c.s.opts.CloseReason)
+		p = closePayload(code, reason)
 	}
 	if c.ws.WriteControl(websocket.CloseMessage, p, time.Now().Add(controlWait)) != nil {
 		return // the reader will find the connection gone

@@ -30,10 +30,11 @@ type conn struct {
 
 	stats      Stats
 	order      orderCheck
-	closeSent  bool   // the server sent its close frame
-	closeSeen  bool   // a close frame from the client was read
-	sentCode   int    // code of the server's close frame (1005 when empty)
-	sentReason string // reason of the server's close frame, as sent
+	play       orderState // where the Order mode's protocol stands
+	closeSent  bool       // the server sent its close frame
+	closeSeen  bool       // a close frame from the client was read
+	sentCode   int        // code of the server's close frame (1005 when empty)
+	sentReason string     // reason of the server's close frame, as sent
 }
 
 // run serves the connection until it ends and its summary line is logged.
@@ -142,6 +143,8 @@ func (c *conn) respond(kind int, data []byte) {
 		for _, to := range c.s.greeted() {
 			to.reply(kind, data)
 		}
+	case Order:
+		c.playOrder(kind, data)
 	}
 }
 

@@ -94,6 +94,10 @@ func (s *Server) reject(w http.ResponseWriter, id int) {
 		h.Set("Location", "/elsewhere")
 	case status == http.StatusUnauthorized:
 		h.Set("WWW-Authenticate", `Basic realm="wsx"`)
+	}
+	switch {
+	case s.opts.RetryAfter != "":
+		h.Set("Retry-After", s.opts.RetryAfter)
 	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
 		h.Set("Retry-After", "30")
 	}

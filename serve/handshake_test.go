@@ -136,3 +136,58 @@ func TestNotUpgrade(t *testing.T) {
 		t.Errorf("log %q does not start with %q", got, want)
 	}
 }
+
+// TestRejectRetryAfter: RetryAfter is sent with any refusal, as given, in
+// place of the 30 seconds of 429 and 503; the status's own headers stay.
+func TestRejectRetryAfter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status     int
+		retryAfter string
+		want       string
+		other      string // another header the status sends, "" for none
+	}{
+		{503, "0", "0", ""},
+		{503, "120", "120", ""},
+		{429, "", "30", ""},
+		{429, "1", "1", ""},
+		{401, "5", "5", "WWW-Authenticate"},
+		{307, "2", "2", "Location"},
+		{404, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d %q", tt.status, tt.retryAfter), func(t *testing.T) {
+			t.Parallel()
+			o := defaults()
+			o.Reject, o.RetryAfter = tt.status, tt.retryAfter
+			_, url, _ := start(t, o)
+			c, resp, err := (&websocket.Dialer{HandshakeTimeout: failsafe}).Dial(url, nil)
+			if err == nil {
+				c.Close()
+				t.Fatal("upgrade succeeded")
+			}
+			if resp == nil || resp.StatusCode != tt.status {
+				t.Fatalf("got %v, %+v; want a refusal with %d", err, resp, tt.status)
+			}
+			if got := resp.Header.Values("Retry-After"); strings.Join(got, ",") != tt.want {
+				t.Errorf("Retry-After %q, want %q", got, tt.want)
+			}
+			if tt.other != "" && resp.Header.Get(tt.other) == "" {
+				t.Errorf("no %s header: the status's own headers must stay", tt.other)
+			}
+		})
+	}
+}
+
+func TestRetryAfterInvalid(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"soon", "-1", "1.5", " 5"} {
+		o := defaults()
+		o.Reject, o.RetryAfter = 503, v
+		s := New(o)
+		if _, err := s.Listen("127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "want a number of seconds") {
+			t.Errorf("RetryAfter %q: Listen gave %v, want the value refused", v, err)
+		}
+		s.Close()
+	}
+}

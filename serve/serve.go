@@ -39,10 +39,14 @@ const (
 	// reset reaches the server. A FIN queued behind data that the full buffers no
 	// longer take never arrives, so such a connection lasts until Close.
 	Stall Mode = "stall"
+	// Order plays a login-then-subscribe protocol modelled on
+	// graphql-transport-ws, so that a client's conversation passes only in
+	// the right order: see order.go.
+	Order Mode = "order"
 )
 
 // Modes lists the modes, in the order the usage shows them.
-var Modes = []Mode{Echo, Broadcast, Sink, Stall}
+var Modes = []Mode{Echo, Broadcast, Sink, Stall, Order}
 
 // Message is one data message: text unless Binary.
 type Message struct {
@@ -70,9 +74,13 @@ type Options struct {
 	DropAfter     int       // -1: never; N >= 0: drop the TCP connection after N data messages
 	NoCloseEcho   bool      // never answer the client's close frame
 	Reject        int       // 0: accept; otherwise refuse every upgrade with this HTTP status
-	MaxSize       int64     // read limit per message; 0: none
-	TLS           bool      // serve wss:// with a throwaway self-signed certificate (CertificatePEM)
-	Log           io.Writer // one line per event; nil: discard
+	// RetryAfter is the Retry-After header of a refusal, in seconds ("0",
+	// "120"), sent whatever the status; "": 30 for 429 and 503, none for the
+	// others.
+	RetryAfter string
+	MaxSize    int64     // read limit per message; 0: none
+	TLS        bool      // serve wss:// with a throwaway self-signed certificate (CertificatePEM)
+	Log        io.Writer // one line per event; nil: discard
 
 	// ReplyDelay holds each reply of Echo and Broadcast for this long after its
 	// message was read, in order, while the reader goes on reading (a queue per
@@ -92,6 +100,9 @@ type Options struct {
 	// until the connection ends or can take no more data; 0: never. With NoCloseEcho
 	// it is a feed that never stops and never answers the close.
 	StreamEvery time.Duration
+	// AckDelay is how long Order waits after connection_init before it
+	// sends connection_ack; 0: at once, before the next message is read.
+	AckDelay time.Duration
 }
 
 const (
@@ -165,16 +176,18 @@ func validate(o Options) error {
 		return fmt.Errorf("reject status %d out of range 200..999", o.Reject)
 	case o.CloseAfter < -1 || o.DropAfter < -1:
 		return errors.New("close-after and drop-after must be -1 (never) or a count")
-	case o.ReplyDelay < 0 || o.StreamEvery < 0:
-		return errors.New("reply delay and stream interval must not be negative")
+	case o.ReplyDelay < 0 || o.StreamEvery < 0 || o.AckDelay < 0:
+		return errors.New("reply delay, stream interval and ack delay must not be negative")
+	case strings.Trim(o.RetryAfter, "0123456789") != "":
+		return fmt.Errorf("retry-after %q: want a number of seconds", o.RetryAfter)
 	case !(o.ReadRate >= 0) || math.IsInf(o.ReadRate, 1):
 		return fmt.Errorf("read rate %v: want a number of messages a second, 0 for no limit", o.ReadRate)
 	}
 	return nil
 }
 
-// ModeList words the modes for a message: "echo, broadcast, sink or stall" with
-// conj "or".
+// ModeList words the modes for a message: "echo, broadcast, sink, stall or
+// order" with conj "or".
 func ModeList(conj string) string {
 	names := make([]string, len(Modes))
 	for i, m := range Modes {

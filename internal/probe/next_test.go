@@ -10,8 +10,8 @@ import (
 // the reply and the end are ready, the reply is taken first.
 func TestReplyBeforeTheEnd(t *testing.T) {
 	for range 100 {
-		p := &prober{ctx: t.Context(), msgs: make(chan []byte, 1), readDone: make(chan listen.Result, 1)}
-		p.msgs <- []byte("x")
+		p := &prober{ctx: t.Context(), in: newInbox([]Step{{Kind: StepExpect}}, nil), readDone: make(chan listen.Result, 1)}
+		p.in.put([]byte("x"))
 		p.readDone <- listen.Result{}
 		if data, ok := p.next(); !ok || string(data) != "x" {
 			t.Fatalf("next: %q, %v; want the reply before the end", data, ok)

@@ -1,8 +1,10 @@
 // Package probe is the CI check: the probe's checks, run in order on one
-// connection (or repeated), and its text, JSON and JUnit reports.
+// connection (or repeated), the steps of its conversation among them, and
+// its text, JSON and JUnit reports.
 package probe
 
 import (
+	"errors"
 	"io"
 	"os"
 	"regexp"
@@ -15,7 +17,6 @@ import (
 	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/internal/session"
 	"github.com/wsx-cli/wsx/listen"
-	"github.com/wsx-cli/wsx/send"
 )
 
 // Options are probe's own flags, read and checked, and where it reports.
@@ -23,11 +24,12 @@ type Options struct {
 	Timeout        time.Duration // bounds each probe, dial included
 	ExpectStatus   int           // 0: 101
 	ExpectProtocol string        // "": no check; "none": no subprotocol
-	Sends          *send.Args
-	SendCount      int
-	Expects        []Expectation
+	// Steps are the conversation, in the order given: each is a check. A
+	// Close or ExpectClose step, if any, is the last.
+	Steps []Step
+	// ExpectClose is the code of the ExpectClose step, if there is one:
+	// the close check passes it too.
 	ExpectClose    *closecodes.Code
-	Ping           bool
 	Format         string // "text" or "json"
 	JUnit          string // a file to write the JUnit report to; "": none
 	Repeat         int
@@ -61,20 +63,33 @@ func (e Expectation) match(data []byte) bool {
 
 // ParseExpectation reads an --expect value.
 func ParseExpectation(s string) (Expectation, error) {
+	e, err := NewExpectation(s)
+	if err != nil {
+		return e, exit.Usagef("invalid --expect %q: %v", s, err)
+	}
+	return e, nil
+}
+
+// NewExpectation reads a pattern: TEXT, re:REGEX or json:FILTER. Its error
+// says, on one line, what is wrong with the pattern, for the caller to say
+// where the pattern came from.
+func NewExpectation(s string) (Expectation, error) {
 	e := Expectation{text: s}
 	var err error
 	if pat, ok := strings.CutPrefix(s, "re:"); ok {
 		if e.re, err = regexp.Compile(pat); err != nil {
-			oneLine := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(err.Error())
-			return e, exit.Usagef("invalid --expect %q: %s", s, oneLine)
+			return e, errors.New(strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(err.Error()))
 		}
 	} else if expr, ok := strings.CutPrefix(s, "json:"); ok {
 		if e.filter, err = listen.ParseFilter(expr); err != nil {
-			return e, exit.Usagef("invalid --expect %q: %v", s, err)
+			return e, err
 		}
 	}
 	return e, nil
 }
+
+// String is the pattern as it was given.
+func (e Expectation) String() string { return e.text }
 
 // Run probes the endpoint dc names o.Repeat times, reports, and returns
 // the probe's end: nil when every check passed, exit status 7 when one

@@ -3,10 +3,8 @@ package probe
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -112,8 +110,8 @@ func probeOnce(parent context.Context, dc *dial.Config, pc *Options) *probeResul
 	if !res.checkUpgrade(pc, s, err) {
 		return res
 	}
-	p := &prober{res: res, s: s, pc: pc, deadline: deadline, ctx: ctx,
-		msgs: make(chan []byte, 64), pongs: make(chan time.Duration, 1), expectsDone: make(chan struct{})}
+	p := &prober{res: res, s: s, pc: pc, deadline: deadline, ctx: ctx, out: out,
+		in: newInbox(pc.Steps, out), pongs: make(chan time.Duration, 1)}
 	defer s.WS.NetConn().Close()
 	p.run()
 	return res
@@ -200,19 +198,34 @@ type prober struct {
 	pc       *Options
 	deadline time.Time
 	reader   *listen.Reader
+	writer   *send.Writer
 	closer   *send.Closer
-	msgs     chan []byte
+	out      *format.Printer // -v's lines: the replies no expect matched
+	in       *inbox
 	pongs    chan time.Duration
 	readDone chan listen.Result
 	ended    *listen.Result
 	ctx      context.Context // done at the deadline, or when a signal stops the probe
 
-	expectsDone chan struct{}
-
+	// first names the step that failed first: the steps after it are not
+	// run, as one failure leaves the rest of a conversation meaningless.
+	first string
 	// blamed names, for each cause, the first check that failed of it. A
 	// later check that cannot run for the same cause is skipped: one
 	// failure is reported once, not again by every check after it.
 	blamed [causes]string
+	// prev is the kind of the step that ran last, and talked says whether
+	// a send or an expect has run: they decide what a send fences off.
+	prev   StepKind
+	talked bool
+	// early holds the replies the last fence dropped, and fencedBy the send
+	// that dropped them, to say so when a later expect finds no match.
+	early    [][]byte
+	fencedBy string
+	// closeCode and closeReason are what wsx closes with: 1000 and none,
+	// unless a close step said otherwise.
+	closeCode   closecodes.Code
+	closeReason string
 }
 
 // cause is why a check could not be decided.
@@ -244,13 +257,10 @@ func (p *prober) cannotRun(c cause, name, format string, args ...any) {
 
 func (p *prober) run() {
 	p.closer = send.NewCloser(p.s.WS, time.Until(p.deadline))
+	p.writer = send.NewWriter(p.s.WS)
+	p.closeCode = closecodes.NormalClosure
 	p.reader = listen.NewReader(p.s.WS, p.s.Tap, format.New(io.Discard, io.Discard, format.Options{}), listen.Options{
-		OnMessage: func(_ bool, data []byte) {
-			select { // replies wait for the --expect checks; once they are done, none is kept
-			case p.msgs <- data:
-			case <-p.expectsDone:
-			}
-		},
+		OnMessage: func(_ bool, data []byte) { p.in.put(data) },
 		OnPong: func(_ string, rtt time.Duration) {
 			select {
 			case p.pongs <- rtt:
@@ -261,90 +271,44 @@ func (p *prober) run() {
 	p.s.WS.SetCloseHandler(session.AnswerClose(p.s.Tap, p.closer))
 	p.readDone = make(chan listen.Result, 1)
 	go func() { p.readDone <- p.reader.Run() }()
-	start := time.Now()
-	p.res.begin()
-	p.sendAll()
-	p.expectReplies(start)
-	close(p.expectsDone)
-	if p.pc.Ping {
-		p.checkPing()
-	}
-	if p.pc.ExpectClose != nil {
-		p.checkServerClose(*p.pc.ExpectClose)
-	}
+	p.runSteps()
 	p.checkClose()
+	p.res.Timings.FirstReply = p.in.firstReply()
 }
 
-func (p *prober) sendAll() {
-	p.s.WS.SetWriteDeadline(p.deadline) // a server that stops reading cannot outlast --timeout
-	defer p.s.WS.SetWriteDeadline(time.Time{})
-	defer p.pc.Sends.Rewind() // ready for the next repeated probe
-	w := send.NewWriter(p.s.WS)
-	for i := 0; i < p.pc.SendCount; i++ {
-		m, _ := p.pc.Sends.Next()
-		if err := w.Write(m); err != nil {
-			c := connEnded
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				c = outOfTime
-			}
-			p.fail(c, fmt.Sprintf("send %d", i+1), "%v", err)
-			return
-		}
-	}
-}
-
-// expectReplies matches each --expect, in order, against the replies.
-func (p *prober) expectReplies(start time.Time) {
-	var seen []string
-	for i, e := range p.pc.Expects {
-		name := fmt.Sprintf("reply %d", i+1)
-		p.res.begin() // reply 1 waits from the sends on, each later one from the match before it
-		for matched := false; !matched; {
-			data, ok := p.next()
-			if !ok {
-				c := outOfTime
-				if p.ended != nil {
-					c = connEnded
-				}
-				p.cannotRun(c, name, "no reply matched %s %s (%s)", e.text, p.why(), p.gotText(seen))
-				for j := i + 1; j < len(p.pc.Expects); j++ { // blamed[c] is this one, or what kept it from running
-					p.res.skip(fmt.Sprintf("reply %d", j+1), p.blamed[c])
-				}
-				return
-			}
-			if p.res.Timings.FirstReply == 0 {
-				p.res.Timings.FirstReply = time.Since(start)
-			}
-			seen = append(seen, string(data))
-			if matched = e.match(data); matched {
-				p.res.add(name, true, "%s matched %s", quote(data), e.text)
-			}
-		}
-	}
-}
-
-// next waits for the next reply; false when the time is up or the
-// connection ended and every reply that came before the end was taken.
+// next waits for the next reply an expect may take; false when the time is
+// up, or the connection ended and every reply that came before the end was
+// taken.
 func (p *prober) next() ([]byte, bool) {
-	if p.ended == nil {
-		select {
-		case data := <-p.msgs:
+	for {
+		if p.ctx.Err() != nil {
+			return nil, false
+		}
+		if data, ok := p.in.take(); ok {
 			return data, true
+		}
+		if p.ended != nil { // the reader hands each reply over before it reads on: all are in
+			return nil, false
+		}
+		select {
+		case <-p.in.wake:
 		case res := <-p.readDone:
 			p.ended = &res
 		case <-p.ctx.Done():
-			return nil, false
 		}
 	}
-	// The reader hands each reply over before it reads on, so all it read
-	// is queued by now; select picks at random among ready cases, so a
-	// reply and the end can both be ready above.
-	select {
-	case data := <-p.msgs:
-		return data, true
-	default:
-		return nil, false
+}
+
+// isEnded reports whether the connection has ended, without waiting.
+func (p *prober) isEnded() bool {
+	if p.ended == nil {
+		select {
+		case res := <-p.readDone:
+			p.ended = &res
+		default:
+		}
 	}
+	return p.ended != nil
 }
 
 // why says what ended the wait for a reply.
@@ -355,21 +319,25 @@ func (p *prober) why() string {
 	return fmt.Sprintf("within --timeout %v", p.pc.Timeout)
 }
 
-func (p *prober) gotText(seen []string) string {
-	if len(seen) == 0 {
+// gotText sums up the replies received so far, all of them, whether or not
+// an expect could still take them: what came is what the reader needs to
+// see why none matched.
+func (p *prober) gotText() string {
+	n, recent := p.in.seen()
+	if n == 0 {
 		return "no replies"
 	}
-	q := make([]string, 0, 3)
-	for _, s := range seen[max(0, len(seen)-3):] {
-		q = append(q, quote([]byte(s)))
+	q := make([]string, 0, len(recent))
+	for _, s := range recent {
+		q = append(q, quote(s))
 	}
 	switch {
-	case len(seen) == 1:
+	case n == 1:
 		return "got 1 reply: " + q[0]
-	case len(seen) <= 3:
-		return fmt.Sprintf("got %d replies: %s", len(seen), strings.Join(q, ", "))
+	case n <= len(recent):
+		return fmt.Sprintf("got %d replies: %s", n, strings.Join(q, ", "))
 	}
-	return fmt.Sprintf("got %d replies, the last 3: %s", len(seen), strings.Join(q, ", "))
+	return fmt.Sprintf("got %d replies, the last %d: %s", n, len(q), strings.Join(q, ", "))
 }
 
 // quote shows a reply in a check line, cut to 80 bytes, as it is when it is
@@ -394,44 +362,6 @@ func (p *prober) late(name string) bool {
 	}
 	p.cannotRun(outOfTime, name, "not decided: --timeout %v had passed", p.pc.Timeout)
 	return true
-}
-
-// checkPing sends a ping and waits for its pong.
-func (p *prober) checkPing() {
-	p.res.begin()
-	if p.late("ping") {
-		return
-	}
-	if p.ended != nil {
-		p.cannotRun(connEnded, "ping", "the connection had ended")
-		return
-	}
-	if err := p.reader.Ping(nil); err != nil {
-		if errors.Is(err, websocket.ErrCloseSent) {
-			p.cannotRun(connEnded, "ping", "the connection had ended")
-			return
-		}
-		p.res.add("ping", false, "%v", err)
-		return
-	}
-	pong := func(rtt time.Duration) {
-		p.res.Timings.Ping = rtt
-		p.res.add("ping", true, "pong in %v", roundDuration(rtt))
-	}
-	select {
-	case rtt := <-p.pongs:
-		pong(rtt)
-	case res := <-p.readDone:
-		p.ended = &res
-		select { // the pong may have come just before the end: select picks at random
-		case rtt := <-p.pongs:
-			pong(rtt)
-		default:
-			p.fail(connEnded, "ping", "the connection ended before the pong")
-		}
-	case <-p.ctx.Done():
-		p.fail(outOfTime, "ping", "no pong within the timeout")
-	}
 }
 
 // checkServerClose waits for the server to close with the expected code.
@@ -483,8 +413,9 @@ func closeText(c *probeClose) string {
 	return s
 }
 
-// checkClose completes the closing handshake: wsx closes with 1000 unless
-// the server already closed, and the handshake must finish in time.
+// checkClose completes the closing handshake: wsx closes (with 1000, or
+// what a close step says) unless the server already closed, and the
+// handshake must finish in time.
 func (p *prober) checkClose() {
 	p.res.begin()
 	if p.ended == nil && p.s.Tap.CloseFrame() != nil {
@@ -494,7 +425,8 @@ func (p *prober) checkClose() {
 		p.closedByServer()
 		return
 	}
-	p.closer.Close(uint16(closecodes.NormalClosure), "")
+	ours := &probeClose{By: "client", Code: p.closeCode, Reason: p.closeReason}
+	p.closer.Close(uint16(p.closeCode), p.closeReason)
 	if p.late("close") {
 		return
 	}
@@ -505,12 +437,12 @@ func (p *prober) checkClose() {
 		p.ended = &res
 	case <-t.C:
 		p.s.WS.NetConn().Close()
-		p.res.Close = &probeClose{By: "client", Code: closecodes.NormalClosure}
+		p.res.Close = ours
 		p.res.add("close", false, "no close echo from the server")
 		return
 	case <-p.ctx.Done():
 		p.s.WS.NetConn().Close()
-		p.res.Close = &probeClose{By: "client", Code: closecodes.NormalClosure}
+		p.res.Close = ours
 		p.fail(outOfTime, "close", "no close echo from the server")
 		return
 	}
@@ -519,14 +451,18 @@ func (p *prober) checkClose() {
 		p.res.add("close", false, "the connection dropped without a close frame (1006)")
 		return
 	}
-	c := &probeClose{By: "client", Code: closecodes.NormalClosure, Echo: p.ended.Frame != nil}
-	p.res.Close = c
-	if sc := p.serverClose(); sc != nil && sc.Code != c.Code {
+	ours.Echo = p.ended.Frame != nil
+	p.res.Close = ours
+	if sc := p.serverClose(); sc != nil && sc.Code != ours.Code {
 		p.res.Close = sc // the server closed on its own, crossing ours
 		p.judgeServerClose(sc)
 		return
 	}
-	p.res.add("close", c.Echo, "closed by client: 1000 (normal closure); %s", map[bool]string{true: "server echoed 1000", false: "no close echo from the server"}[c.Echo])
+	echo := "no close echo from the server"
+	if ours.Echo {
+		echo = fmt.Sprintf("server echoed %d", int(ours.Code))
+	}
+	p.res.add("close", ours.Echo, "%s; %s", closeText(ours), echo)
 }
 
 // awaitEnd waits, within the deadline, for the reader to end.

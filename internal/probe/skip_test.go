@@ -17,7 +17,6 @@ import (
 	"github.com/wsx-cli/wsx/internal/dial"
 	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/listen"
-	"github.com/wsx-cli/wsx/send"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -44,13 +43,13 @@ func TestCannotRun(t *testing.T) {
 	future := time.Now().Add(time.Hour)
 	p = &prober{res: &probeResult{}, pc: pc, deadline: future, ended: ended}
 	p.blamed[outOfTime] = "reply 1"
-	p.checkPing()
+	p.ping("ping")
 	if want := []check{{Name: "ping", Detail: "the connection had ended"}}; !equalChecks(p.res.Checks, want) {
 		t.Errorf("ping after the end, no failure of it before: %+v, want %+v", p.res.Checks, want)
 	}
 	p = &prober{res: &probeResult{}, pc: pc, deadline: future, ended: ended}
 	p.fail(connEnded, "reply 1", "no reply matched x before the connection ended (no replies)")
-	p.checkPing()
+	p.ping("ping")
 	want = []check{
 		{Name: "reply 1", Detail: "no reply matched x before the connection ended (no replies)"},
 		{Name: "ping", Skipped: true, Detail: "not run: reply 1 failed first"},
@@ -81,9 +80,6 @@ func liveProbe(t *testing.T, url string, o Options) (string, int) {
 	t.Helper()
 	dc, err := dial.New(dial.Options{URL: url})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if o.Sends, err = send.NewArgs("--send", nil, strings.NewReader(""), send.Check{}, 1); err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
@@ -143,7 +139,7 @@ func mask(s string) string {
 func TestSkippedAfterFailure(t *testing.T) {
 	url := echoServer(t)
 	junit := filepath.Join(t.TempDir(), "probe.xml")
-	o := Options{Timeout: time.Second, Expects: []Expectation{mustExpect(t, "nomatch")}, Ping: true, JUnit: junit}
+	o := Options{Timeout: time.Second, Steps: []Step{expectStep(t, "nomatch"), {Kind: StepPing}}, JUnit: junit}
 	text, code := liveProbe(t, url, o)
 	if code != exit.Check {
 		t.Errorf("exit %d, want %d", code, exit.Check)
@@ -187,7 +183,7 @@ func TestSkippedAfterFailure(t *testing.T) {
 func TestTimeoutAloneFails(t *testing.T) {
 	url := echoServer(t)
 	junit := filepath.Join(t.TempDir(), "probe.xml")
-	text, code := liveProbe(t, url, Options{Timeout: 300 * time.Millisecond, Expects: []Expectation{mustExpect(t, "a"), mustExpect(t, "b")}, JUnit: junit})
+	text, code := liveProbe(t, url, Options{Timeout: 300 * time.Millisecond, Steps: []Step{expectStep(t, "a"), expectStep(t, "b")}, JUnit: junit})
 	if code != exit.Check {
 		t.Errorf("exit %d, want %d", code, exit.Check)
 	}
@@ -209,7 +205,8 @@ func TestTimeoutAloneFails(t *testing.T) {
 
 	// --expect-close against a server that never closes: the close code
 	// check fails at the timeout; the close check is skipped.
-	text, code = liveProbe(t, url, Options{Timeout: 300 * time.Millisecond, ExpectClose: new(closecodes.NormalClosure)})
+	text, code = liveProbe(t, url, Options{Timeout: 300 * time.Millisecond, ExpectClose: new(closecodes.NormalClosure),
+		Steps: []Step{{Kind: StepExpectClose, Code: closecodes.NormalClosure}}})
 	if code != exit.Check {
 		t.Errorf("--expect-close: exit %d, want %d", code, exit.Check)
 	}
@@ -231,6 +228,12 @@ func mustExpect(t *testing.T, s string) Expectation {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// expectStep is an expect step for the pattern s.
+func expectStep(t *testing.T, s string) Step {
+	t.Helper()
+	return Step{Kind: StepExpect, Expect: mustExpect(t, s)}
 }
 
 // checkJUnit reads a JUnit report with encoding/xml and checks its counts,
