@@ -20,8 +20,9 @@ func connectCommand(env *Env) *cli.Command {
 			"At the end of stdin every line is written, and wsx reads on until the server has taken\n" +
 			"them and gone quiet (--wait 0: not at all); then the close handshake runs.\n" +
 			"On a terminal: a '> ' prompt with line editing and history, and /ping [data],\n" +
-			"/close [code|name] [reason], /quit.",
-		Flags: concat(dialFlags(), sessionFlags(), outputFlags(), []cli.Flag{
+			"/close [code|name] [reason], /quit.\n" +
+			"--reconnect connects again after a drop; lines not yet sent go on the new connection.",
+		Flags: concat(dialFlags(), sessionFlags(), reconnectFlags(), outputFlags(), []cli.Flag{
 			&cli.StringFlag{Name: "wait", Usage: "keep receiving exactly `DUR` after stdin ends (0: close at once; default: until the server is quiet)"},
 			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Usage: "close after `N` incoming messages"},
 		}),
@@ -36,6 +37,9 @@ func runConnect(c *cli.Context, env *Env) error {
 	}
 	dc, sc, err := readConfigs(c, env, rawURL)
 	if err != nil {
+		return err
+	}
+	if err := readReconnect(c, sc); err != nil {
 		return err
 	}
 	if env.StdinTTY && env.StdoutTTY {

@@ -46,7 +46,50 @@ func sessionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "close-reason", Usage: "close with reason `TEXT` (at most 123 bytes)"},
 		&cli.StringFlag{Name: "close-timeout", Value: "3s", Usage: "wait for the server's close echo until it has sent nothing for `DUR` (at most 10 times DUR in all)"},
 		&cli.StringFlag{Name: "expect-close", Value: "1000,1001", Usage: "server close `CODES` that count as normal (comma list of numbers or names)"},
+		&cli.StringFlag{Name: "ping-timeout", Usage: "a ping with no pong within `DUR`, while nothing else moves, means the connection is dead: close with 1011, exit 5 (without --ping-interval: a ping every DUR)"},
 	}
+}
+
+// reconnectFlags are --reconnect's, for the commands that hold a connection
+// open (listen, connect).
+func reconnectFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "reconnect", Usage: "connect again after a drop, a close code outside --expect-close, a ping timeout, or an upgrade refused with 429, 502, 503 or 504"},
+		&cli.StringFlag{Name: "reconnect-delay", Value: "1s", Usage: "wait `DUR` before the first new attempt, twice that before the next, and so on up to 30s (±20% jitter)"},
+		&cli.IntFlag{Name: "reconnect-max", Usage: "give up after `N` attempts in a row (0: no limit; --timeout bounds the whole run)"},
+	}
+}
+
+// defaultPingTimeout is --ping-timeout with --reconnect and --ping-interval
+// when it is not given: the pings are there to find a dead connection.
+const defaultPingTimeout = 30 * time.Second
+
+// readReconnect reads --reconnect and its flags into so.
+func readReconnect(c *cli.Context, so *session.Options) error {
+	if !c.Bool("reconnect") {
+		for _, f := range []string{"reconnect-delay", "reconnect-max"} {
+			if c.IsSet(f) {
+				return exit.Usagef("--%s needs --reconnect", f).Hint("add --reconnect")
+			}
+		}
+		return nil
+	}
+	rc := &session.Reconnect{Max: c.Int("reconnect-max")}
+	var err error
+	if rc.Delay, err = durationFlag(c, "reconnect-delay"); err != nil {
+		return err
+	}
+	if rc.Delay == 0 {
+		return exit.Usagef("invalid --reconnect-delay %q: must be more than 0", c.String("reconnect-delay"))
+	}
+	if rc.Max < 0 {
+		return exit.Usagef("invalid --reconnect-max %d: must not be negative", rc.Max)
+	}
+	so.Reconnect = rc
+	if so.PingInterval > 0 && !c.IsSet("ping-timeout") {
+		so.PingTimeout = defaultPingTimeout
+	}
+	return nil
 }
 
 // outputFlags choose how messages are printed.
@@ -228,6 +271,9 @@ func readSessionOptions(c *cli.Context, env *Env) (*session.Options, error) {
 		return nil, err
 	}
 	if so.PingInterval, err = durationFlag(c, "ping-interval"); err != nil {
+		return nil, err
+	}
+	if so.PingTimeout, err = durationFlag(c, "ping-timeout"); err != nil {
 		return nil, err
 	}
 	if so.CloseCode, err = parseCloseCode("close-code", c.String("close-code")); err != nil {

@@ -14,8 +14,9 @@ func listenCommand(env *Env) *cli.Command {
 		ArgsUsage: "URL",
 		Description: "Prints incoming messages until --count N are kept, --idle-timeout passes with\n" +
 			"no message (a normal end), --timeout passes (exit 6), the server closes, or Ctrl-C.\n" +
-			"--send messages go first (subscriptions); --filter and --select pick from JSON messages.",
-		Flags: concat(dialFlags(), sessionFlags(), outputFlags(), []cli.Flag{
+			"--send messages go first (subscriptions); --filter and --select pick from JSON messages.\n" +
+			"--reconnect connects again after a drop, sending the --send messages again.",
+		Flags: concat(dialFlags(), sessionFlags(), reconnectFlags(), outputFlags(), []cli.Flag{
 			&cli.StringSliceFlag{Name: "send", Usage: "send `MSG` first (repeatable; @FILE sends a file)"},
 			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Usage: "stop after `N` kept messages"},
 			&cli.StringFlag{Name: "idle-timeout", Usage: "stop after `DUR` with no message (a normal end)"},
@@ -36,6 +37,9 @@ func runListen(c *cli.Context, env *Env) error {
 		return err
 	}
 	if sc.Idle, err = durationFlag(c, "idle-timeout"); err != nil {
+		return err
+	}
+	if err := readReconnect(c, sc); err != nil {
 		return err
 	}
 	for _, expr := range c.StringSlice("filter") {

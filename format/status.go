@@ -132,6 +132,12 @@ func (p *Printer) Open(h Handshake) {
 
 // appendOpenEvent adds an "open" event.
 func (p *Printer) appendOpenEvent(b []byte, h Handshake) []byte {
+	return appendEventEnd(p.appendOpenFields(b, h))
+}
+
+// appendOpenFields adds an "open" event up to its end, for Reopened to add
+// the attempt.
+func (p *Printer) appendOpenFields(b []byte, h Handshake) []byte {
 	b = p.appendEventHead(b, "open")
 	b = appendKey(b, "url")
 	b = appendStr(b, h.URL)
@@ -144,8 +150,7 @@ func (p *Printer) appendOpenEvent(b []byte, h Handshake) []byte {
 	b = appendKey(b, "status")
 	b = strconv.AppendInt(b, int64(h.Status), 10)
 	b = appendKey(b, "handshake_ms")
-	b = appendMillis(b, h.Duration)
-	return appendEventEnd(b)
+	return appendMillis(b, h.Duration)
 }
 
 func orNone(s string) string {

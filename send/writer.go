@@ -70,6 +70,11 @@ type Result struct {
 	Messages    int   // messages written
 	Bytes       int64 // payload bytes written
 	Unsent      int   // messages read but not written
+	// Held is the message Run had read from its source but not written (its
+	// write failed, or Stop came first), so that a caller sending the same
+	// source on another connection can send it there. Its Data is the
+	// source's: valid until the source's next Next.
+	Held *Message
 }
 
 // ErrInterrupted is returned by a Source when the user pressed Ctrl-C.
@@ -108,6 +113,7 @@ func (w *Writer) Run(src Source) (r Result) {
 		}
 		if !w.begin() {
 			r.Unsent = 1 + src.Pending()
+			r.Held = &m
 			return r
 		}
 		// writing stays set until the next waiting: a failed write still has
@@ -116,6 +122,7 @@ func (w *Writer) Run(src Source) (r Result) {
 		if err != nil {
 			r.Write = err
 			r.Unsent = 1 + src.Pending()
+			r.Held = &m // a failed write never leaves a whole message on the wire
 			return r
 		}
 		if r.Quit != nil {

@@ -17,6 +17,9 @@ import (
 // DialAndRun dials, then runs a session that sends src. A signal while
 // connecting ends the dial (and closes a connection that just opened).
 func DialAndRun(dc *dial.Config, o Options, out *format.Printer, src send.Source) error {
+	if o.Reconnect != nil {
+		return reconnecting(dc, o, out, src)
+	}
 	ctx, stopWatch := WatchSignals(o.Signals)
 	s, err := dial.Dial(ctx, dc, out)
 	if sig := stopWatch(); sig != nil { // Ctrl-C while connecting
@@ -54,7 +57,7 @@ func failed(out *format.Printer, err error) error {
 // printed on out, and the session ends as o says. It closes s.
 func Run(s *dial.Conn, o Options, out *format.Printer, src send.Source) error {
 	out.Open(s.Handshake)
-	r := newRun(s, &o, out)
+	r := newRun(s, &o, out, nil)
 	return r.finish(r.start(src))
 }
 

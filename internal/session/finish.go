@@ -31,6 +31,8 @@ func (r *run) finish(end error) error {
 		return r.stalled()
 	case errStdoutGone:
 		return r.stdoutGone()
+	case errPingTimeout:
+		return r.pingTimedOut()
 	}
 	code, reason := r.cfg.CloseCode, r.cfg.CloseReason
 	if c := r.closeWith; c != nil {
@@ -64,6 +66,11 @@ func (r *run) finish(end error) error {
 
 // ourClose reports the close wsx started, and the server's echo.
 func (r *run) ourClose(code closecodes.Code, reason string, f *wire.CloseFrame) {
+	r.out.Closed(r.ourCloseInfo(code, reason, f), f == nil) // a missing echo is a warning: it shows even with -q
+}
+
+// ourCloseInfo describes the close wsx started, and the server's echo f.
+func (r *run) ourCloseInfo(code closecodes.Code, reason string, f *wire.CloseFrame) format.Close {
 	c := format.Close{By: "client", Code: code, HasCode: true, Reason: []byte(reason), Queued: r.queued}
 	if r.gaveUp && r.wrote != nil {
 		c.Unsent = r.wrote.Unsent // the server stopped reading: what wsx held is lost
@@ -74,7 +81,7 @@ func (r *run) ourClose(code closecodes.Code, reason string, f *wire.CloseFrame) 
 			c.EchoCode = closecodes.NoStatusReceived
 		}
 	}
-	r.out.Closed(c, f == nil) // a missing echo is a warning: it shows even with -q
+	return c
 }
 
 // crossed reports whether the close frame that answered ours is really the
@@ -127,18 +134,24 @@ func (r *run) fail(err error) error {
 // closeByUs runs wsx's side of the closing handshake. sig is the signal
 // that asked to stop waiting at once, if one came.
 func (r *run) closeByUs(code closecodes.Code, reason string) (res listen.Result, sig os.Signal) {
+	return r.closeWithin(code, reason, r.cfg.CloseTimeout)
+}
+
+// closeWithin is closeByUs waiting for the echo while the server has sent
+// nothing for wait (at most closeWaitLimit times that in all).
+func (r *run) closeWithin(code closecodes.Code, reason string, wait time.Duration) (res listen.Result, sig os.Signal) {
 	r.stopWriter()
 	if err := r.closer.Close(uint16(code), reason); err != nil && !errors.Is(err, websocket.ErrCloseSent) {
 		r.out.Verbose("close frame not sent: %v", err)
 	}
-	t := time.NewTimer(r.cfg.CloseTimeout)
+	t := time.NewTimer(wait)
 	defer t.Stop()
-	done, sig := r.awaitEcho(t, &res)
+	done, sig := r.awaitEcho(t, wait, &res)
 	if sig != nil || done {
 		return res, sig
 	}
 	r.s.WS.NetConn().Close()
-	t.Reset(r.cfg.CloseTimeout) // the reader ends once its connection is closed; bounded all the same
+	t.Reset(wait) // the reader ends once its connection is closed; bounded all the same
 	select {
 	case res = <-r.readDone:
 	case <-t.C:
@@ -156,7 +169,7 @@ const closeWaitLimit = 10
 // sending (echoes of a long input) is still working through what wsx sent,
 // and giving up on it would cut that off. done: the reader ended; sig: a
 // signal asked to stop waiting.
-func (r *run) awaitEcho(t *time.Timer, res *listen.Result) (done bool, sig os.Signal) {
+func (r *run) awaitEcho(t *time.Timer, wait time.Duration, res *listen.Result) (done bool, sig os.Signal) {
 	seen := r.s.Tap.BytesRead()
 	for range closeWaitLimit {
 		select {
@@ -179,7 +192,7 @@ func (r *run) awaitEcho(t *time.Timer, res *listen.Result) (done bool, sig os.Si
 			break // nothing came, or nobody reads what comes
 		}
 		seen = n
-		t.Reset(r.cfg.CloseTimeout)
+		t.Reset(wait)
 	}
 	return false, nil
 }
@@ -245,9 +258,83 @@ func (r *run) readerEnded(res listen.Result) error {
 		r.failedClose(closecodes.MessageTooBig)
 		return err
 	case res.Frame != nil:
-		return r.serverClosed(res.Frame, r.stopWriter())
+		unsent := r.stopWriter()
+		if err := r.closedAgain(res.Frame); err != nil {
+			return err
+		}
+		return r.serverClosed(res.Frame, unsent)
 	}
 	return r.dropped(res.Err)
+}
+
+// closedAgain reports the server's close as one wsx retries, when it is
+// (a valid close frame with a code outside --expect-close, and --reconnect
+// has attempts left); nil otherwise.
+func (r *run) closedAgain(f *wire.CloseFrame) error {
+	c := format.Close{By: "server", Code: closecodes.NoStatusReceived, HasCode: f.HasCode, Reason: f.Reason}
+	if f.HasCode {
+		c.Code = closecodes.Code(f.Code)
+	}
+	if f.Violation() != "" || r.cfg.ExpectClose[c.Code] {
+		return nil
+	}
+	return r.again("close", c)
+}
+
+// again reports c as an end wsx follows with another connection, if
+// --reconnect has an attempt left and the goal one to make: one line with
+// the wait, and no unsent messages (they go on the next connection). nil:
+// wsx does not connect again.
+func (r *run) again(why string, c format.Close) error {
+	p := r.retrying(why, c.Code)
+	if p == nil {
+		return nil
+	}
+	c.Unsent = 0
+	r.out.Reconnecting(*p, &c)
+	return &retryEnd{plan: *p, status: exit.Closed}
+}
+
+// retrying plans the next attempt after this connection's end, when there
+// is one to make; nil when not. It counts, while the connection can still
+// say, the messages written that the server may not have received.
+func (r *run) retrying(why string, code closecodes.Code) *format.Reconnect {
+	if r.rc == nil || !r.goalLeft() {
+		return nil
+	}
+	p, ok := r.rc.next(0, false)
+	if !ok {
+		return nil
+	}
+	p.Why, p.Code = why, code
+	p.Undelivered = r.undelivered()
+	return &p
+}
+
+// undelivered counts the messages written that the server may not have
+// received; it must be asked before the connection is closed.
+func (r *run) undelivered() int {
+	if r.co == nil {
+		return 0
+	}
+	return r.co.Undelivered().Messages
+}
+
+// goalLeft reports whether another connection has something to do: --count
+// not reached, and for connect, input still to send.
+func (r *run) goalLeft() bool {
+	switch {
+	case r.cfg.Count > 0 && r.kept() >= r.cfg.Count:
+		return false
+	case r.cfg.KeepOpen || r.cfg.Count > 0:
+		return true
+	}
+	select {
+	case <-r.writer.InputDone():
+		return false
+	default:
+		return r.wrote == nil || !r.wrote.EOF
+	}
 }
 
 // serverClosed reports the server's close frame exactly; unsent counts the
@@ -258,11 +345,11 @@ func (r *run) serverClosed(f *wire.CloseFrame, unsent int) error {
 		c.Code = closecodes.Code(f.Code)
 	}
 	c.Violation = f.Violation()
-	short := r.cfg.Count > 0 && r.reader.Kept() < r.cfg.Count
+	short := r.cfg.Count > 0 && r.kept() < r.cfg.Count
 	abnormal := c.Violation != "" || !r.cfg.ExpectClose[c.Code] || unsent > 0 || short
 	r.out.Closed(c, abnormal)
 	if short {
-		return r.fail(exit.Errorf(exit.Closed, "the server closed after %d of %d messages", r.reader.Kept(), r.cfg.Count))
+		return r.fail(exit.Errorf(exit.Closed, "the server closed after %d of %d messages", r.kept(), r.cfg.Count))
 	}
 	if abnormal {
 		return exit.Silent(exit.Closed)
@@ -274,7 +361,11 @@ func (r *run) serverClosed(f *wire.CloseFrame, unsent int) error {
 func (r *run) dropped(err error) error {
 	unsent := r.stopWriter()
 	if dial.IsDrop(err) {
-		r.out.Closed(format.Close{Code: closecodes.AbnormalClosure, HasCode: true, Unsent: unsent}, true)
+		c := format.Close{Code: closecodes.AbnormalClosure, HasCode: true, Unsent: unsent}
+		if err := r.again("drop", c); err != nil {
+			return err
+		}
+		r.out.Closed(c, true)
 		return exit.Silent(exit.Closed)
 	}
 	e := r.fail(exit.Errorf(exit.Closed, "the server broke the protocol: %s; closed with 1002", strings.TrimPrefix(err.Error(), "websocket: ")))
@@ -385,4 +476,37 @@ func (r *run) closeLine(code closecodes.Code, reason string, f *wire.CloseFrame)
 		c.Code = closecodes.Code(f.Code)
 	}
 	r.out.Closed(c, true)
+}
+
+// pingTimedOut ends a connection whose ping got no pong within
+// --ping-timeout: wsx closes with 1011, waiting for the echo no longer than
+// a pong (a peer that did not answer a ping is unlikely to answer a
+// close), and reports it, or connects again with --reconnect.
+func (r *run) pingTimedOut() error {
+	msg := fmt.Sprintf("no pong within --ping-timeout %v: the connection is dead; closed with 1011", r.cfg.PingTimeout)
+	const reason = "no pong"
+	// counted while the kernel can still say: a writer stuck behind a dead
+	// peer is given up by closing the connection
+	before := r.undelivered()
+	r.stopWriter()
+	p := r.retrying("ping-timeout", closecodes.InternalError)
+	if p != nil {
+		p.Undelivered = max(p.Undelivered, before)
+	}
+	closed, sig := r.closeWithin(closecodes.InternalError, reason, min(r.cfg.CloseTimeout, r.cfg.PingTimeout))
+	var err error
+	if p != nil {
+		p.Error = msg
+		c := r.ourCloseInfo(closecodes.InternalError, reason, closed.Frame)
+		c.Unsent = 0 // it goes on the next connection
+		r.out.Reconnecting(*p, &c)
+		err = &retryEnd{plan: *p, status: exit.Closed}
+	} else {
+		err = failed(r.out, exit.Errorf(exit.Closed, "%s", msg))
+		r.closeLine(closecodes.InternalError, reason, closed.Frame)
+	}
+	if sig != nil { // a signal ended the wait for the echo
+		return exit.BySignal(sig)
+	}
+	return err
 }

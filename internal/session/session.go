@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -36,8 +37,14 @@ type Options struct {
 	Filters      listen.Filters
 	Select       string
 	PingInterval time.Duration
-	MaxSize      int64 // the dialer's --max-size, for the message that names it
-	StreamText   bool  // text over 1 MiB may stream to stdout before it is checked whole
+	// PingTimeout, when above 0, is how long a ping may go without its pong
+	// (and without anything else from the server) before the connection
+	// counts as dead; without PingInterval, pings go every PingTimeout.
+	PingTimeout time.Duration
+	// Reconnect, when not nil, connects again after an end worth a retry.
+	Reconnect  *Reconnect
+	MaxSize    int64 // the dialer's --max-size, for the message that names it
+	StreamText bool  // text over 1 MiB may stream to stdout before it is checked whole
 	// StdoutGone, when not nil, is closed when stdout's reader has gone
 	// away (| head), so the session ends without waiting for a write to fail.
 	StdoutGone <-chan struct{}
@@ -69,6 +76,18 @@ type run struct {
 	outputGone bool
 	outputErr  error  // writing stdout failed while the echo was awaited
 	queued     *int64 // bytes the server had not taken when wsx closed; nil: not known
+
+	deadline time.Time     // when --timeout ends; zero: never
+	live     *liveness     // --ping-timeout's watch
+	pingDead chan struct{} // the pinger's word that the connection is dead
+	// a connection of a reconnecting session: nil, zero or empty otherwise
+	rc         *reconnector // the backoff; nil: no --reconnect
+	keptBefore int          // messages kept on the connections before
+	idleFrom   time.Time    // when the silence began: the last message before, or the start
+	// the writer of the connection before: its result, or where it comes
+	// while it is not in (the input is that writer's until it returns)
+	prevDone  <-chan send.Result
+	prevWrote *send.Result
 }
 
 // newDrain starts the wait for the server to take the input and go quiet.
@@ -78,18 +97,35 @@ func (r *run) newDrain() *drain {
 	return newDrain(r.co, r.s.Tap, q, r.cfg.CloseTimeout, time.Now())
 }
 
-func newRun(s *dial.Conn, sc *Options, out *format.Printer) *run {
+// newRun sets up the session on s; from, when not nil, is what the
+// connection before it (of a reconnecting session) handed on.
+func newRun(s *dial.Conn, sc *Options, out *format.Printer, from *carry) *run {
 	r := &run{
 		s: s, cfg: sc, out: out,
 		closer:    send.NewCloser(s.WS, sc.CloseTimeout+time.Second),
 		readDone:  make(chan listen.Result, 1),
 		writeDone: make(chan send.Result, 1),
 		stopPing:  make(chan struct{}),
+		pingDead:  make(chan struct{}),
+		live:      newLiveness(),
+		idleFrom:  time.Now(),
+	}
+	if sc.Timeout > 0 {
+		r.deadline = r.idleFrom.Add(sc.Timeout)
+	}
+	count := sc.Count
+	if from != nil {
+		r.rc, r.deadline = from.rc, from.deadline
+		r.keptBefore, r.idleFrom = from.kept, from.lastMessage
+		r.prevDone, r.prevWrote = from.prevDone, from.prevWrote
+		if count > 0 {
+			count -= from.kept // --count is of the messages kept on every connection
+		}
 	}
 	r.co, _ = s.WS.NetConn().(*wire.Coalescer)
 	r.reader = listen.NewReader(s.WS, s.Tap, out, listen.Options{
-		Count: sc.Count, ShowPongs: sc.Interactive, Filters: sc.Filters, Select: sc.Select,
-		StreamText: sc.StreamText,
+		Count: count, ShowPongs: sc.Interactive, Filters: sc.Filters, Select: sc.Select,
+		StreamText: sc.StreamText, OnPong: func(string, time.Duration) { r.live.ponged() },
 	})
 	r.writer = send.NewWriter(s.WS)
 	r.writer.Sent = func(m send.Message) {
@@ -145,21 +181,52 @@ func (r *run) start(src send.Source) error {
 		p.Cancel = r.writer.Stopping()
 	}
 	go func() { r.readDone <- r.reader.Run() }()
-	go func() { r.writeDone <- r.writer.Run(src) }()
-	if r.cfg.PingInterval > 0 {
-		go r.ping(r.cfg.PingInterval)
+	go func() { r.writeDone <- r.runWriter(src) }()
+	switch {
+	case r.cfg.PingInterval > 0:
+		go r.ping(r.cfg.PingInterval, r.cfg.PingTimeout)
+	case r.cfg.PingTimeout > 0:
+		go r.ping(r.cfg.PingTimeout, r.cfg.PingTimeout)
+	}
+	if r.cfg.PingTimeout > 0 {
+		go r.watch(r.cfg.PingTimeout)
 	}
 	defer close(r.stopPing)
 	return r.loop()
 }
 
-func (r *run) ping(every time.Duration) {
+// runWriter runs the writer on src. On a connection after another, the
+// writer before must have returned first (it may still be waiting for input
+// when its connection ends), and what it read but did not write goes first.
+func (r *run) runWriter(src send.Source) send.Result {
+	if r.prevDone != nil || r.prevWrote != nil {
+		w := r.prevWrote
+		if w == nil {
+			got := <-r.prevDone
+			w = &got
+		}
+		if inputError(*w) != nil {
+			return *w // it ended the input (Ctrl-C at the prompt, a bad line): this run reports it
+		}
+		if rs, ok := src.(*resend); ok {
+			rs.after(*w)
+		}
+	}
+	return r.writer.Run(src)
+}
+
+// ping sends a ping every interval. With a timeout, each is noted first
+// (its pong may be read before Ping returns), for the watch.
+func (r *run) ping(every, timeout time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
-			if r.reader.Ping(nil) != nil {
+			if timeout > 0 {
+				r.live.pinged(time.Now(), r.moved())
+			}
+			if r.reader.Ping(nil) != nil && timeout == 0 {
 				return
 			}
 		case <-r.stopPing:
@@ -167,6 +234,98 @@ func (r *run) ping(every time.Duration) {
 		}
 	}
 }
+
+// watch tells the loop when the connection is dead: a ping has waited
+// timeout for its pong while nothing moved. It runs apart from ping, whose
+// write may block behind a stuck writer: that must not hide the timeout.
+func (r *run) watch(timeout time.Duration) {
+	t := time.NewTimer(timeout)
+	t.Stop()
+	defer t.Stop()
+	for {
+		select {
+		case <-r.live.kick:
+			t.Reset(timeout)
+		case now := <-t.C:
+			dead, left := r.live.check(now, r.moved(), timeout)
+			if dead {
+				select {
+				case r.pingDead <- struct{}{}:
+				case <-r.stopPing:
+				}
+				return
+			}
+			if left > 0 {
+				t.Reset(left)
+			}
+		case <-r.stopPing:
+			return
+		}
+	}
+}
+
+// moved is a count that grows while the connection carries anything: bytes
+// from the server, and wsx's messages delivered to it.
+func (r *run) moved() int64 {
+	n := r.s.Tap.BytesRead()
+	if r.co != nil {
+		n += int64(r.co.Messages() - r.co.Undelivered().Messages)
+	}
+	return n
+}
+
+// liveness follows the pings of --ping-timeout: when the oldest ping that
+// no pong has answered went out, and how much had moved by then. A
+// connection that carries data is alive, pong or not: the server's pong may
+// be queued behind what it sends, and a server still taking wsx's messages
+// is there.
+type liveness struct {
+	mu    sync.Mutex
+	since time.Time     // the oldest unanswered ping; zero: every ping answered
+	moved int64         // run.moved at since
+	kick  chan struct{} // a ping now waits, where none did
+}
+
+func newLiveness() *liveness { return &liveness{kick: make(chan struct{}, 1)} }
+
+func (l *liveness) pinged(now time.Time, moved int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.since.IsZero() {
+		l.since, l.moved = now, moved
+		select {
+		case l.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (l *liveness) ponged() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.since = time.Time{}
+}
+
+// check looks at now: dead when a ping has waited timeout with nothing
+// moving meanwhile; otherwise left is how long until it may be (0: no ping
+// is waiting).
+func (l *liveness) check(now time.Time, moved int64, timeout time.Duration) (dead bool, left time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch waited := now.Sub(l.since); {
+	case l.since.IsZero():
+		return false, 0
+	case moved != l.moved: // the wait starts again from now
+		l.since, l.moved = now, moved
+		return false, timeout
+	case waited < timeout:
+		return false, timeout - waited
+	}
+	return true, 0
+}
+
+// errPingTimeout ends a session whose ping went unanswered (--ping-timeout).
+var errPingTimeout = errors.New("ping timeout")
 
 // errStdoutGone ends a session whose stdout's reader went away (| head).
 var errStdoutGone = errors.New("stdout closed")
@@ -178,10 +337,12 @@ var errReaderEnded = errors.New("reader ended")
 // loop waits for the event that ends the session.
 func (r *run) loop() error {
 	var timeout, linger <-chan time.Time
-	if r.cfg.Timeout > 0 {
-		timeout = time.After(r.cfg.Timeout)
+	if !r.deadline.IsZero() {
+		t := time.NewTimer(time.Until(r.deadline))
+		defer t.Stop()
+		timeout = t.C
 	}
-	idle := newIdleTimer(r.cfg.Idle, r.reader.LastMessage)
+	idle := newIdleTimer(r.cfg.Idle, r.reader.LastMessage, r.idleFrom)
 	defer idle.stop()
 	writeDone, countReached, counted := r.writeDone, r.reader.CountReached(), false
 	var dr *drain
@@ -256,7 +417,9 @@ func (r *run) loop() error {
 			r.readDone <- res // finish reads it again
 			return errReaderEnded
 		case <-timeout:
-			return r.timedOut()
+			return timedOut(r.cfg, r.kept())
+		case <-r.pingDead:
+			return errPingTimeout
 		case sig := <-r.cfg.Signals:
 			return exit.BySignal(sig)
 		}
@@ -265,35 +428,49 @@ func (r *run) loop() error {
 
 // inputEnded decides what the writer's end means.
 func (r *run) inputEnded(w send.Result) (bool, error) {
-	switch {
-	case w.Interrupted:
-		return true, exit.BySignal(os.Interrupt)
-	case w.Quit != nil:
+	if w.Quit != nil {
 		r.closeWith = w.Quit
 		return true, nil
-	case w.Input != nil:
-		var ie *send.InputError
-		if errors.As(w.Input, &ie) {
-			return true, exit.Usagef("%v", w.Input).Hint("nothing after it was sent")
-		}
-		return true, exit.Errorf(exit.Runtime, "reading stdin: %v", w.Input)
+	}
+	if err := inputError(w); err != nil {
+		return true, err
 	}
 	return false, nil // EOF, or a write error: the reader will say why
 }
 
-func (r *run) timedOut() error {
+// inputError is the end that the writer's result asks for, if it asks for
+// one: Ctrl-C at the prompt, input that cannot be sent or read.
+func inputError(w send.Result) error {
+	switch {
+	case w.Interrupted:
+		return exit.BySignal(os.Interrupt)
+	case w.Input != nil:
+		var ie *send.InputError
+		if errors.As(w.Input, &ie) {
+			return exit.Usagef("%v", w.Input).Hint("nothing after it was sent")
+		}
+		return exit.Errorf(exit.Runtime, "reading stdin: %v", w.Input)
+	}
+	return nil
+}
+
+// kept is how many messages have been kept, on every connection.
+func (r *run) kept() int { return r.keptBefore + r.reader.Kept() }
+
+// timedOut is the end --timeout makes, with kept messages kept by then.
+func timedOut(o *Options, kept int) error {
 	what := "the end of the input"
 	switch {
-	case r.cfg.KeepOpen && r.cfg.Count == 0:
-		return exit.Errorf(exit.Timeout, "timed out after %v (%s received)", r.cfg.Timeout, count(r.reader.Kept(), "message"))
-	case r.cfg.SendAll && r.cfg.Count > 0 && r.reader.Kept() >= r.cfg.Count:
-		what = fmt.Sprintf("the end of the input (%s received)", count(r.reader.Kept(), "message"))
-	case r.cfg.Count == 1:
-		what = fmt.Sprintf("1 message (got %d)", r.reader.Kept())
-	case r.cfg.Count > 1:
-		what = fmt.Sprintf("%d messages (got %d)", r.cfg.Count, r.reader.Kept())
+	case o.KeepOpen && o.Count == 0:
+		return exit.Errorf(exit.Timeout, "timed out after %v (%s received)", o.Timeout, count(kept, "message"))
+	case o.SendAll && o.Count > 0 && kept >= o.Count:
+		what = fmt.Sprintf("the end of the input (%s received)", count(kept, "message"))
+	case o.Count == 1:
+		what = fmt.Sprintf("1 message (got %d)", kept)
+	case o.Count > 1:
+		what = fmt.Sprintf("%d messages (got %d)", o.Count, kept)
 	}
-	return exit.Errorf(exit.Timeout, "timed out after %v waiting for %s", r.cfg.Timeout, what)
+	return exit.Errorf(exit.Timeout, "timed out after %v waiting for %s", o.Timeout, what)
 }
 
 // idleTimer ends a session after a stretch with no incoming message.
@@ -304,10 +481,12 @@ type idleTimer struct {
 	t     *time.Timer
 }
 
-func newIdleTimer(d time.Duration, last func() time.Time) *idleTimer {
-	it := &idleTimer{d: d, last: last, start: time.Now()}
+// newIdleTimer watches for d of silence since start, or since the last
+// message once one came.
+func newIdleTimer(d time.Duration, last func() time.Time, start time.Time) *idleTimer {
+	it := &idleTimer{d: d, last: last, start: start}
 	if d > 0 {
-		it.t = time.NewTimer(d)
+		it.t = time.NewTimer(max(d-time.Since(start), 0))
 	}
 	return it
 }
