@@ -185,7 +185,14 @@ func readProbeOptions(c *cli.Context, env *Env, steps *stepList) (*probe.Options
 // steps some of --timeout.
 func readSteps(given []rawStep, env *Env, timeout time.Duration) ([]probe.Step, error) {
 	var raw []rawStep
+	stdinBy := "" // the one step that reads stdin, if one does
 	for _, r := range given {
+		if r.kind == "steps" && r.value == "-" || r.kind == "send" && r.value == "@-" {
+			if stdinBy != "" {
+				return nil, exit.Usagef("%s and %s both read stdin, which can be read once", stdinBy, r.name()+" "+r.value)
+			}
+			stdinBy = r.name() + " " + r.value
+		}
 		if r.kind != "steps" {
 			raw = append(raw, r)
 			continue

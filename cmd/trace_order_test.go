@@ -113,7 +113,7 @@ func TestTraceJSONLFrameEvents(t *testing.T) {
 		}
 	}
 	if strings.Join(onlyFrames, "\n") != strings.Join(want, "\n") {
-		t.Errorf("frame events:\n%s\nwant:\n%s", strings.Join(onlyFrames, "\n"), strings.Join(want, "\n"))
+		t.Fatalf("frame events:\n%s\nwant:\n%s", strings.Join(onlyFrames, "\n"), strings.Join(want, "\n"))
 	}
 	if f := frames[6]; f.MessageFrames != 2 {
 		t.Errorf("the last fragment has message_frames %d, want 2", f.MessageFrames)

@@ -187,7 +187,9 @@ func (p *Printer) appendFrameEvent(b []byte, f Frame) []byte {
 	b = strconv.AppendBool(b, f.Masked)
 	b = appendKey(b, "length")
 	b = strconv.AppendUint(b, f.Length, 10)
-	text := utf8.Valid(f.Payload) && (f.Text || f.Opcode >= 8)
+	// a close frame's payload starts with its code: binary, whatever its
+	// bytes happen to be (the code and reason have fields of their own)
+	text := utf8.Valid(f.Payload) && (f.Text || f.Opcode >= 8 && f.Opcode != 8)
 	b = appendKey(b, "type")
 	if text {
 		b = append(b, `"text"`...)

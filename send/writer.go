@@ -113,7 +113,7 @@ func (w *Writer) Run(src Source) (r Result) {
 		}
 		if !w.begin() {
 			r.Unsent = 1 + src.Pending()
-			r.Held = &m
+			r.Held = held(m)
 			return r
 		}
 		// writing stays set until the next waiting: a failed write still has
@@ -122,7 +122,7 @@ func (w *Writer) Run(src Source) (r Result) {
 		if err != nil {
 			r.Write = err
 			r.Unsent = 1 + src.Pending()
-			r.Held = &m // a failed write never leaves a whole message on the wire
+			r.Held = held(m) // a failed write never leaves a whole message on the wire
 			return r
 		}
 		if r.Quit != nil {
@@ -259,3 +259,7 @@ func (w *Writer) Stop() (writing bool) {
 	w.stopped = true
 	return w.writing
 }
+
+// held is a copy of m for Result.Held: taking m's own address would move
+// every message read to the heap, one allocation per message.
+func held(m Message) *Message { return &m }

@@ -1,6 +1,6 @@
 package autobahn
 
-// Tests of the harness itself, for the parts today's wsx does not reach.
+// Tests of the harness itself: the fragmenting and the fail-fast step.
 
 import (
 	"bytes"
@@ -34,9 +34,8 @@ func TestMessageFrames(t *testing.T) {
 }
 
 // TestFailFast: when wsx closes right after the part that breaks the
-// message, failFast passes and the rest is never sent. (wsx fails fast
-// on invalid UTF-8 only once the 6.4 misses are fixed; a reserved opcode
-// in the middle of a message makes it fail at once today.)
+// message, failFast passes and the rest is never sent (a reserved opcode
+// in the middle of a message, which gorilla fails at once).
 func TestFailFast(t *testing.T) {
 	ran := false
 	c := fail("fail-fast", 1002, "",

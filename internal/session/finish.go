@@ -331,7 +331,9 @@ func (r *run) goalLeft() bool {
 	}
 	select {
 	case <-r.writer.InputDone():
-		return false
+		// the input ended, but its last flush may have failed with the
+		// drop: then lines are left to send on the next connection
+		return r.wrote != nil && (r.wrote.Write != nil || r.wrote.Unsent > 0)
 	default:
 		return r.wrote == nil || !r.wrote.EOF
 	}

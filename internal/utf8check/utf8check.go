@@ -37,7 +37,8 @@ func (c *Checker) Write(p []byte) (int, error) {
 				return 0, c.fail(c.off)
 			}
 			c.off += int64(size)
-			p = append(c.pend[size:c.n:c.n], p...) // bytes after the rune, if any
+			// the rune took every pending byte: a valid one completes only
+			// with its last byte, and an invalid one failed above
 			c.n = 0
 		}
 	}

@@ -81,13 +81,16 @@ func (c *Coalescer) Write(p []byte) (int, error) {
 	if !c.on {
 		return c.Conn.Write(p)
 	}
-	control := c.frames.scan(p)
-	c.accepted.Add(int64(len(p)))
+	// what was gathered goes first, before p is counted: if that write
+	// fails, p was never accepted, and its message is not counted as
+	// written but undelivered (the writer still holds it, to send again)
 	if len(c.buf)+len(p) > cap(c.buf) {
 		if err := c.flush(); err != nil {
 			return 0, err
 		}
 	}
+	control := c.frames.scan(p)
+	c.accepted.Add(int64(len(p)))
 	if len(p) >= cap(c.buf) { // too big to gather: no copy
 		c.publish()
 		n, err := c.Conn.Write(p)
