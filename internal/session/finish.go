@@ -208,6 +208,8 @@ func (r *run) stopWriter() int {
 			r.wrote = &w
 		case <-t.C: // the server is not reading: give up the message
 			r.gaveUp = true
+			// counted while the kernel can still say, for a reconnect's line
+			r.undeliveredAtClose = r.undelivered()
 			r.s.WS.NetConn().Close()
 			t.Reset(r.cfg.CloseTimeout)
 			select {
@@ -308,6 +310,9 @@ func (r *run) retrying(why string, code closecodes.Code) *format.Reconnect {
 	}
 	p.Why, p.Code = why, code
 	p.Undelivered = r.undelivered()
+	if r.gaveUp { // the connection is closed: the count made before
+		p.Undelivered = max(p.Undelivered, r.undeliveredAtClose)
+	}
 	return &p
 }
 

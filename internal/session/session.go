@@ -76,6 +76,9 @@ type run struct {
 	outputGone bool
 	outputErr  error  // writing stdout failed while the echo was awaited
 	queued     *int64 // bytes the server had not taken when wsx closed; nil: not known
+	// undeliveredAtClose is the messages not delivered when a stuck writer
+	// was given up, counted before that closed the connection
+	undeliveredAtClose int
 
 	deadline time.Time     // when --timeout ends; zero: never
 	live     *liveness     // --ping-timeout's watch
