@@ -191,7 +191,7 @@ func emitAll(t *testing.T, p *Printer) {
 	must(t, p.Message(In, false, []byte(`{"a":[1,true,null,"s"]}`)))
 	must(t, p.Message(In, false, []byte("plain text")))
 	p.Warn("careful")
-	p.Error("broken", "try this")
+	p.Failed(Failure{Msg: "broken", Hints: []string{"try this"}, Exit: 1})
 	p.Closed(Close{By: "server", Code: closecodes.NormalClosure, HasCode: true}, false)
 	p.Closed(Close{By: "server", Code: 4001, HasCode: true}, true)
 	p.Closed(Close{}, true)

@@ -56,12 +56,10 @@ func TestFailed(t *testing.T) {
 		t.Errorf("stderr %q", errb)
 	}
 
-	q, _, qerr := newTest(Options{Mode: JSONL})
-	q.Error("upgrade refused: HTTP 401 Unauthorized\n  body: no", "a hint", "another")
 	p2, _, errb2 := newTest(Options{Mode: JSONL})
 	p2.Failed(Failure{Msg: "upgrade refused: HTTP 401 Unauthorized\n  body: no", Hints: []string{"a hint", "another"}, Exit: 4})
-	if errb2.String() != qerr.String() {
-		t.Errorf("stderr %q, want Error's %q", errb2, qerr)
+	if want := "wsx: error: upgrade refused: HTTP 401 Unauthorized\n  body: no\nwsx: hint: a hint\nwsx: hint: another\n"; errb2.String() != want {
+		t.Errorf("stderr %q, want %q", errb2, want)
 	}
 }
 

@@ -35,6 +35,8 @@ type event struct {
 	Unsent      int             `json:"unsent"`
 	Violation   string          `json:"violation"`
 	Error       string          `json:"error"`
+	Hints       []string        `json:"hints"`
+	Exit        *int            `json:"exit"`
 }
 
 // decodeLines checks that out is valid jsonl and decodes each line.
@@ -213,9 +215,10 @@ func TestJSONLClose(t *testing.T) {
 func TestJSONLError(t *testing.T) {
 	t.Parallel()
 	p, out, errb := newTest(Options{Mode: JSONL})
-	p.Error("upgrade refused: 401 \"unauthorized\"", "pass a token with -H")
+	p.Failed(Failure{Msg: "upgrade refused: 401 \"unauthorized\"", Hints: []string{"pass a token with -H"}, Exit: 4})
 	e := decodeLines(t, out.String())[0]
-	if e.Event != "error" || e.Error != `upgrade refused: 401 "unauthorized"` {
+	if e.Event != "error" || e.Error != `upgrade refused: 401 "unauthorized"` ||
+		len(e.Hints) != 1 || e.Hints[0] != "pass a token with -H" || e.Exit == nil || *e.Exit != 4 {
 		t.Errorf("error event = %+v", e)
 	}
 	if !strings.HasPrefix(errb.String(), "wsx: error: upgrade refused") {
@@ -231,7 +234,7 @@ func TestJSONLSession(t *testing.T) {
 	must(t, p.Message(In, false, []byte("ok")))
 	p.Control("ping", In, nil, 0)
 	p.Closed(Close{By: "server", Code: 1000, HasCode: true}, false)
-	p.Error("x")
+	p.Failed(Failure{Msg: "x", Exit: 1})
 	var kinds []string
 	for _, e := range decodeLines(t, out.String()) {
 		kinds = append(kinds, e.Event)

@@ -135,7 +135,7 @@ func TestQueueOrder(t *testing.T) {
 		must(t, p.Queue(In, false, []byte("b")))
 		p.Warn("warning")
 		must(t, p.Queue(In, false, []byte("c")))
-		p.Error("error")
+		p.Failed(Failure{Msg: "error", Exit: 1})
 		must(t, p.Queue(In, false, []byte("d")))
 		p.Closed(Close{By: "server", Code: closecodes.NormalClosure, HasCode: true}, false)
 		want := []string{

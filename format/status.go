@@ -26,21 +26,6 @@ func (p *Printer) Warn(format string, args ...any) {
 	p.writeErr(p.paint.Warning("wsx: warning:") + " " + fmt.Sprintf(format, args...))
 }
 
-// Error prints `wsx: error: <msg>` and a `wsx: hint: <h>` line per hint on
-// stderr, always; in jsonl mode it also writes an "error" event on stdout.
-func (p *Printer) Error(msg string, hints ...string) {
-	text := p.paint.ErrorText(msg, hints...)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.mode == JSONL {
-		b := p.appendEventHead(p.pend, "error")
-		b = appendKey(b, "error")
-		b = appendStr(b, msg)
-		p.writeEvent(appendEventEnd(b))
-	}
-	p.errLines(text)
-}
-
 // Failure is an error that ends a run, with what a script needs to know of
 // it: the words and hints of the stderr lines, the exit status, and, for an
 // upgrade the server refused, its HTTP answer.
@@ -63,9 +48,9 @@ type Answer struct {
 // (gorilla/websocket keeps no more).
 const MaxAnswerBody = 1024
 
-// Failed is Error for a failure that ends the run: the same stderr lines,
-// and in jsonl mode an "error" event that also carries the hints, the exit
-// status and the HTTP answer, if one came.
+// Failed prints `wsx: error: <msg>` and a `wsx: hint: <h>` line per hint on
+// stderr, always; in jsonl mode it also writes an "error" event on stdout
+// with the hints, the exit status and the HTTP answer, if one came.
 func (p *Printer) Failed(f Failure) {
 	text := p.paint.ErrorText(f.Msg, f.Hints...)
 	p.mu.Lock()

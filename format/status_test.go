@@ -146,10 +146,10 @@ func TestStderrLines(t *testing.T) {
 		want string
 	}{
 		{"error with hints", Options{}, func(p *Printer) {
-			p.Error("could not connect to ws://x/: connection refused", "is the server running?", "try wsx serve")
+			p.Failed(Failure{Msg: "could not connect to ws://x/: connection refused", Hints: []string{"is the server running?", "try wsx serve"}, Exit: 3})
 		}, "wsx: error: could not connect to ws://x/: connection refused\n" +
 			"wsx: hint: is the server running?\nwsx: hint: try wsx serve\n"},
-		{"error quiet", Options{Quiet: true}, func(p *Printer) { p.Error("bad") }, "wsx: error: bad\n"},
+		{"error quiet", Options{Quiet: true}, func(p *Printer) { p.Failed(Failure{Msg: "bad", Exit: 1}) }, "wsx: error: bad\n"},
 		{"warn quiet", Options{Quiet: true}, func(p *Printer) { p.Warn("no %s", "echo") }, "wsx: warning: no echo\n"},
 		{"status", Options{}, func(p *Printer) { p.Status("listening on %s", "x") }, "listening on x\n"},
 		{"status trailing newline", Options{}, func(p *Printer) { p.Status("a\n") }, "a\n"},
