@@ -81,8 +81,7 @@ func answered(e *exit.Error, resp *http.Response, body []byte, nd *netDialer, d 
 	if nd.tap != nil {
 		head = nd.tap.Response()
 	}
-	lines := strings.Split(strings.TrimSuffix(string(head), "\r\n\r\n"), "\r\n")
-	for _, line := range lines[1:] {
+	for _, line := range headLines(head)[1:] {
 		if name, value, ok := strings.Cut(line, ":"); ok {
 			value = strings.TrimSpace(value)
 			r.Headers = append(r.Headers, [2]string{name, redact(name, value, d.ShowSecrets)})

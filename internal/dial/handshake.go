@@ -27,16 +27,19 @@ func showHead(out *format.Printer, dir format.Dir, raw []byte, show bool) {
 	if len(raw) == 0 {
 		return
 	}
-	lines := strings.Split(strings.TrimSuffix(string(raw), "\r\n\r\n"), "\r\n")
-	for i, line := range lines {
-		if i == 0 {
-			continue
-		}
+	lines := headLines(raw)
+	for i, line := range lines[1:] {
 		if name, value, ok := strings.Cut(line, ":"); ok {
 			if r := redact(name, strings.TrimSpace(value), show); r != strings.TrimSpace(value) {
-				lines[i] = name + ": " + r
+				lines[i+1] = name + ": " + r
 			}
 		}
 	}
 	out.HandshakeHead(dir, lines)
+}
+
+// headLines splits an HTTP head as the tap kept it into its lines: the
+// request or status line first, then the header lines as they came.
+func headLines(raw []byte) []string {
+	return strings.Split(strings.TrimSuffix(string(raw), "\r\n\r\n"), "\r\n")
 }
