@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -198,24 +197,12 @@ func onlyError(t *testing.T, r result) errorEvent {
 	return e
 }
 
-// closedPort is a loopback address nobody listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // Every failure before the connection opens writes one error event on
 // stdout with --format jsonl: the message, the hints and the exit status,
 // as on stderr, which keeps its usual lines.
 func TestEndsJSONLBeforeOpen(t *testing.T) {
 	tlsURL, _ := startTLS(t, nil)
-	refused := closedPort(t)
+	refused := wstest.ClosedAddr(t)
 	silent := silentServer(t)
 	for _, c := range []struct {
 		name    string

@@ -138,15 +138,10 @@ type Attempt struct {
 	Timings Timings
 }
 
-// Dial connects, upgrades and checks the handshake. Its errors carry exit
-// statuses 3 (could not connect) or 4 (upgrade refused). A cancel of ctx
-// (Ctrl-C) ends it at any phase.
-func Dial(ctx context.Context, d *Config, out *format.Printer) (*Conn, error) {
-	s, _, err := Try(ctx, d, out)
-	return s, err
-}
-
-// Try is Dial, also returning what the attempt saw.
+// Try connects, upgrades and checks the handshake, and returns what the
+// attempt saw (probe reports it). Its errors carry exit statuses 3 (could
+// not connect) or 4 (upgrade refused). A cancel of ctx (Ctrl-C) ends it at
+// any phase.
 func Try(ctx context.Context, d *Config, out *format.Printer) (*Conn, Attempt, error) {
 	if d.Target.URL.Scheme == "ws" && d.sendsCredentials() && !IsLoopback(d.Target.URL.Hostname()) {
 		out.Warn("credentials are sent in clear text over ws:// to %s; use wss://", d.Target.URL.Hostname())

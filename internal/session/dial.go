@@ -20,19 +20,35 @@ func DialAndRun(dc *dial.Config, o Options, out *format.Printer, src send.Source
 	if o.Reconnect != nil {
 		return reconnecting(dc, o, out, src)
 	}
-	ctx, stopWatch := WatchSignals(o.Signals)
-	s, err := dial.Dial(ctx, dc, out)
-	if sig := stopWatch(); sig != nil { // Ctrl-C while connecting
-		if err == nil {
-			send.NewCloser(s.WS, time.Second).Close(1000, "")
-			s.WS.NetConn().Close()
-		}
+	s, _, sig, err := dialOnce(dc, o.Signals, time.Time{}, out)
+	if sig != nil {
 		return exit.BySignal(sig)
 	}
 	if err != nil {
 		return failed(out, err) // jsonl gets its error event: the session never opened
 	}
 	return Run(s, o, out, src)
+}
+
+// dialOnce makes one attempt, which deadline (unless zero) bounds. A signal
+// while connecting ends the dial, and closes a connection that just opened:
+// then sig is the signal, and s is nil.
+func dialOnce(dc *dial.Config, signals <-chan os.Signal, deadline time.Time, out *format.Printer) (s *dial.Conn, a dial.Attempt, sig os.Signal, err error) {
+	ctx, stopWatch := WatchSignals(signals)
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	s, a, err = dial.Try(ctx, dc, out)
+	if sig = stopWatch(); sig != nil {
+		if err == nil {
+			send.NewCloser(s.WS, time.Second).Close(1000, "")
+			s.WS.NetConn().Close()
+		}
+		return nil, a, sig, nil
+	}
+	return s, a, nil, err
 }
 
 // failed prints err through out: the stderr lines, and in jsonl mode an

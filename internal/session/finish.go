@@ -34,13 +34,7 @@ func (r *run) finish(end error) error {
 	case errPingTimeout:
 		return r.pingTimedOut()
 	}
-	code, reason := r.cfg.CloseCode, r.cfg.CloseReason
-	if c := r.closeWith; c != nil {
-		code, _ = closeCommand(c, code)
-		if c.Reason != "" {
-			reason = c.Reason
-		}
-	}
+	code, reason := r.closeCodeReason()
 	if r.co != nil {
 		if u := r.co.Undelivered(); u.Known {
 			r.queued = &u.Bytes
@@ -120,16 +114,7 @@ func count(n int, noun string) string {
 
 // fail prints err in the session's voice (jsonl gets an error event) and
 // returns it as already reported.
-func (r *run) fail(err error) error {
-	var e *exit.Error
-	if err == nil || !errors.As(err, &e) {
-		return err
-	}
-	if e.Code != exit.Interrupt && !e.Reported {
-		r.out.Failed(format.Failure{Msg: e.Msg, Hints: e.Hints, Exit: e.Code}) // jsonl: with the hints and the exit status
-	}
-	return &exit.Error{Code: e.Code, Msg: e.Msg, Reported: true}
-}
+func (r *run) fail(err error) error { return failed(r.out, err) }
 
 // closeByUs runs wsx's side of the closing handshake. sig is the signal
 // that asked to stop waiting at once, if one came.
@@ -239,13 +224,7 @@ func (r *run) readerEnded(res listen.Result) error {
 		// as any close wsx starts (jsonl: the error event, then the close)
 		err := failed(r.out, exit.Errorf(exit.Closed, "message %d is text but not valid UTF-8 (byte %d); closed with 1007",
 			res.Invalid.Message, res.Invalid.Offset))
-		go func() { r.readDone <- r.reader.Drain() }()
-		closed, sig := r.closeByUs(closecodes.InvalidPayload, "invalid UTF-8")
-		r.closeLine(closecodes.InvalidPayload, "invalid UTF-8", closed.Frame)
-		if sig != nil { // a signal ended the wait for the echo
-			return exit.BySignal(sig)
-		}
-		return err
+		return r.closeAfterInvalid(err, closecodes.InvalidPayload, "invalid UTF-8")
 	case res.Output != nil:
 		r.outputGone = errors.Is(res.Output, syscall.EPIPE)
 		go func() { r.readDone <- r.reader.Drain() }()
@@ -273,11 +252,8 @@ func (r *run) readerEnded(res listen.Result) error {
 // (a valid close frame with a code outside --expect-close, and --reconnect
 // has attempts left); nil otherwise.
 func (r *run) closedAgain(f *wire.CloseFrame) error {
-	c := format.Close{By: "server", Code: closecodes.NoStatusReceived, HasCode: f.HasCode, Reason: f.Reason}
-	if f.HasCode {
-		c.Code = closecodes.Code(f.Code)
-	}
-	if f.Violation() != "" || r.cfg.ExpectClose[c.Code] {
+	c := serverClose(f)
+	if c.Violation != "" || r.cfg.ExpectClose[c.Code] {
 		return nil
 	}
 	return r.again("close", c)
@@ -347,11 +323,8 @@ func (r *run) goalLeft() bool {
 // serverClosed reports the server's close frame exactly; unsent counts the
 // messages wsx had read but could not send.
 func (r *run) serverClosed(f *wire.CloseFrame, unsent int) error {
-	c := format.Close{By: "server", Code: closecodes.NoStatusReceived, HasCode: f.HasCode, Reason: f.Reason, Unsent: unsent}
-	if f.HasCode {
-		c.Code = closecodes.Code(f.Code)
-	}
-	c.Violation = f.Violation()
+	c := serverClose(f)
+	c.Unsent = unsent
 	short := r.cfg.Count > 0 && r.kept() < r.cfg.Count
 	abnormal := c.Violation != "" || !r.cfg.ExpectClose[c.Code] || unsent > 0 || short
 	r.out.Closed(c, abnormal)
@@ -448,20 +421,9 @@ func (r *run) closeTrouble(res listen.Result) error {
 		// the echo goes on, so that the close line says how it ended
 		err := failed(r.out, exit.Errorf(exit.Closed, "message %d, which arrived during the close, is text but not valid UTF-8 (byte %d)",
 			res.Invalid.Message, res.Invalid.Offset))
-		code, reason := r.cfg.CloseCode, r.cfg.CloseReason // as finish chose them
-		if c := r.closeWith; c != nil {
-			code, _ = closeCommand(c, code)
-			if c.Reason != "" {
-				reason = c.Reason
-			}
-		}
-		go func() { r.readDone <- r.reader.Drain() }()
-		closed, sig := r.closeByUs(code, reason) // its close frame was sent: this only waits
-		r.closeLine(code, reason, closed.Frame)
-		if sig != nil {
-			return exit.BySignal(sig)
-		}
-		return err
+		// the close frame finish chose was sent: this only waits for the echo
+		code, reason := r.closeCodeReason()
+		return r.closeAfterInvalid(err, code, reason)
 	case r.outputErr != nil && !errors.Is(r.outputErr, syscall.EPIPE):
 		return r.fail(exit.Errorf(exit.Runtime, "writing to stdout: %v", r.outputErr))
 	}
@@ -478,11 +440,43 @@ func (r *run) closeLine(code closecodes.Code, reason string, f *wire.CloseFrame)
 		r.ourClose(code, reason, f)
 		return
 	}
+	r.out.Closed(serverClose(f), true)
+}
+
+// serverClose describes the server's close frame f as it came: 1005 when
+// it had no code, and how it broke RFC 6455, if it did.
+func serverClose(f *wire.CloseFrame) format.Close {
 	c := format.Close{By: "server", Code: closecodes.NoStatusReceived, HasCode: f.HasCode, Reason: f.Reason, Violation: f.Violation()}
 	if f.HasCode {
 		c.Code = closecodes.Code(f.Code)
 	}
-	r.out.Closed(c, true)
+	return c
+}
+
+// closeCodeReason is what wsx closes with: --close-code and --close-reason,
+// or what a /close at the prompt asked for.
+func (r *run) closeCodeReason() (closecodes.Code, string) {
+	code, reason := r.cfg.CloseCode, r.cfg.CloseReason
+	if c := r.closeWith; c != nil {
+		code, _ = closeCommand(c, code)
+		if c.Reason != "" {
+			reason = c.Reason
+		}
+	}
+	return code, reason
+}
+
+// closeAfterInvalid closes with code after a message that was not UTF-8,
+// whose error err was reported, and prints the close line; a signal that
+// cut the wait for the echo short gives its own status.
+func (r *run) closeAfterInvalid(err error, code closecodes.Code, reason string) error {
+	go func() { r.readDone <- r.reader.Drain() }()
+	closed, sig := r.closeByUs(code, reason)
+	r.closeLine(code, reason, closed.Frame)
+	if sig != nil {
+		return exit.BySignal(sig)
+	}
+	return err
 }
 
 // pingTimedOut ends a connection whose ping got no pong within

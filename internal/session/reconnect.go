@@ -2,7 +2,6 @@ package session
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -252,18 +251,8 @@ func reconnecting(dc *dial.Config, o Options, out *format.Printer, src send.Sour
 // the wait, and returned as a *retryEnd; any other is reported as it would
 // be without --reconnect.
 func (c *carry) dial(dc *dial.Config, o *Options, out *format.Printer) (*dial.Conn, error) {
-	ctx, stopWatch := WatchSignals(o.Signals)
-	var cancel context.CancelFunc = func() {}
-	if !c.deadline.IsZero() {
-		ctx, cancel = context.WithDeadline(ctx, c.deadline)
-	}
-	s, a, err := dial.Try(ctx, dc, out)
-	cancel()
-	if sig := stopWatch(); sig != nil { // Ctrl-C while connecting
-		if err == nil {
-			send.NewCloser(s.WS, time.Second).Close(1000, "")
-			s.WS.NetConn().Close()
-		}
+	s, a, sig, err := dialOnce(dc, o.Signals, c.deadline, out)
+	if sig != nil { // Ctrl-C while connecting
 		return nil, exit.BySignal(sig)
 	}
 	if err == nil {

@@ -3,7 +3,6 @@ package session
 import (
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -313,24 +312,12 @@ func dialConfig(t *testing.T, url string) *dial.Config {
 	return dc
 }
 
-// closedPort is a loopback port nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // A server that is gone: each attempt is refused, the waits double, and
 // after --reconnect-max attempts the last refusal is the end (exit 3).
 func TestReconnectServerGone(t *testing.T) {
 	clock := newFakeClock()
 	out, stdout, stderr := jsonlPrinter()
-	err := DialAndRun(dialConfig(t, "ws://"+closedPort(t)+"/"), listenOpts(clock, 3), out, noSends(t))
+	err := DialAndRun(dialConfig(t, "ws://"+wstest.ClosedAddr(t)+"/"), listenOpts(clock, 3), out, noSends(t))
 	if exit.Status(err) != exit.Connect {
 		t.Fatalf("exit %d (%v), want 3; stderr:\n%s", exit.Status(err), err, stderr)
 	}

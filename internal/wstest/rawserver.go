@@ -259,3 +259,16 @@ func Receive[T any](t testing.TB, ch <-chan T) T {
 		return zero
 	}
 }
+
+// ClosedAddr is a loopback host:port nothing listens on: a connection to it
+// is refused.
+func ClosedAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
