@@ -277,10 +277,10 @@ func (r *run) again(why string, c format.Close) error {
 // is one to make; nil when not. It counts, while the connection can still
 // say, the messages written that the server may not have received.
 func (r *run) retrying(why string, code closecodes.Code) *format.Reconnect {
-	if r.rc == nil || !r.goalLeft() {
+	if r.from.rc == nil || !r.goalLeft() {
 		return nil
 	}
-	p, ok := r.rc.next(0, false)
+	p, ok := r.from.rc.next(0, false)
 	if !ok {
 		return nil
 	}

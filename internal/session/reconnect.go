@@ -128,8 +128,9 @@ type retryEnd struct {
 func (e *retryEnd) Error() string { return "connecting again" }
 
 // carry is what one connection of a reconnecting session hands the next:
-// the counts that span connections, and the input. Only the session's own
-// goroutine touches it; a writer gets its part when it starts.
+// the counts that span connections, the --timeout deadline, and the input;
+// a session of one connection has one too, its start. Only the session's
+// own goroutine touches it; each run takes a copy when it starts.
 type carry struct {
 	rc          *reconnector
 	deadline    time.Time // when --timeout ends; zero: never
@@ -197,6 +198,16 @@ func (s *resend) after(w send.Result) {
 	}
 }
 
+// newCarry is the start of a session: nothing kept yet, silence from now,
+// and --timeout counted from now; rc is the backoff (nil: no --reconnect).
+func newCarry(o *Options, rc *reconnector) *carry {
+	c := &carry{rc: rc, lastMessage: time.Now()}
+	if o.Timeout > 0 {
+		c.deadline = c.lastMessage.Add(o.Timeout)
+	}
+	return c
+}
+
 // handOn takes what the ended run r leaves for the next connection.
 func (c *carry) handOn(r *run) {
 	c.kept = r.kept()
@@ -215,10 +226,8 @@ func (c *carry) handOn(r *run) {
 // signal, --reconnect-max attempts made), whose exit status is the run's.
 func reconnecting(dc *dial.Config, o Options, out *format.Printer, src send.Source) error {
 	rc := newReconnector(*o.Reconnect)
-	c := &carry{rc: rc, lastMessage: time.Now(), src: newResend(src)}
-	if o.Timeout > 0 {
-		c.deadline = c.lastMessage.Add(o.Timeout)
-	}
+	c := newCarry(&o, rc)
+	c.src = newResend(src)
 	var last *retryEnd
 	for {
 		if last != nil {

@@ -80,17 +80,12 @@ type run struct {
 	// was given up, counted before that closed the connection
 	undeliveredAtClose int
 
-	deadline time.Time     // when --timeout ends; zero: never
 	live     *liveness     // --ping-timeout's watch
 	pingDead chan struct{} // the pinger's word that the connection is dead
-	// a connection of a reconnecting session: nil, zero or empty otherwise
-	rc         *reconnector // the backoff; nil: no --reconnect
-	keptBefore int          // messages kept on the connections before
-	idleFrom   time.Time    // when the silence began: the last message before, or the start
-	// the writer of the connection before: its result, or where it comes
-	// while it is not in (the input is that writer's until it returns)
-	prevDone  <-chan send.Result
-	prevWrote *send.Result
+	// from is what the connections before handed on, as it was when this
+	// one opened (a copy: the next one's is written while this run's writer
+	// may still read it); for a session of one connection, its start
+	from carry
 }
 
 // newDrain starts the wait for the server to take the input and go quiet.
@@ -103,27 +98,22 @@ func (r *run) newDrain() *drain {
 // newRun sets up the session on s; from, when not nil, is what the
 // connection before it (of a reconnecting session) handed on.
 func newRun(s *dial.Conn, sc *Options, out *format.Printer, from *carry) *run {
+	if from == nil {
+		from = newCarry(sc, nil)
+	}
 	r := &run{
-		s: s, cfg: sc, out: out,
+		from: *from,
+		s:    s, cfg: sc, out: out,
 		closer:    send.NewCloser(s.WS, sc.CloseTimeout+time.Second),
 		readDone:  make(chan listen.Result, 1),
 		writeDone: make(chan send.Result, 1),
 		stopPing:  make(chan struct{}),
 		pingDead:  make(chan struct{}),
 		live:      newLiveness(),
-		idleFrom:  time.Now(),
-	}
-	if sc.Timeout > 0 {
-		r.deadline = r.idleFrom.Add(sc.Timeout)
 	}
 	count := sc.Count
-	if from != nil {
-		r.rc, r.deadline = from.rc, from.deadline
-		r.keptBefore, r.idleFrom = from.kept, from.lastMessage
-		r.prevDone, r.prevWrote = from.prevDone, from.prevWrote
-		if count > 0 {
-			count -= from.kept // --count is of the messages kept on every connection
-		}
+	if count > 0 {
+		count -= from.kept // --count is of the messages kept on every connection
 	}
 	r.co, _ = s.WS.NetConn().(*wire.Coalescer)
 	r.reader = listen.NewReader(s.WS, s.Tap, out, listen.Options{
@@ -202,10 +192,10 @@ func (r *run) start(src send.Source) error {
 // writer before must have returned first (it may still be waiting for input
 // when its connection ends), and what it read but did not write goes first.
 func (r *run) runWriter(src send.Source) send.Result {
-	if r.prevDone != nil || r.prevWrote != nil {
-		w := r.prevWrote
+	if r.from.prevDone != nil || r.from.prevWrote != nil {
+		w := r.from.prevWrote
 		if w == nil {
-			got := <-r.prevDone
+			got := <-r.from.prevDone
 			w = &got
 		}
 		if inputError(*w) != nil {
@@ -340,12 +330,12 @@ var errReaderEnded = errors.New("reader ended")
 // loop waits for the event that ends the session.
 func (r *run) loop() error {
 	var timeout, linger <-chan time.Time
-	if !r.deadline.IsZero() {
-		t := time.NewTimer(time.Until(r.deadline))
+	if !r.from.deadline.IsZero() {
+		t := time.NewTimer(time.Until(r.from.deadline))
 		defer t.Stop()
 		timeout = t.C
 	}
-	idle := newIdleTimer(r.cfg.Idle, r.reader.LastMessage, r.idleFrom)
+	idle := newIdleTimer(r.cfg.Idle, r.reader.LastMessage, r.from.lastMessage)
 	defer idle.stop()
 	writeDone, countReached, counted := r.writeDone, r.reader.CountReached(), false
 	var dr *drain
@@ -458,7 +448,7 @@ func inputError(w send.Result) error {
 }
 
 // kept is how many messages have been kept, on every connection.
-func (r *run) kept() int { return r.keptBefore + r.reader.Kept() }
+func (r *run) kept() int { return r.from.kept + r.reader.Kept() }
 
 // timedOut is the end --timeout makes, with kept messages kept by then.
 func timedOut(o *Options, kept int) error {
