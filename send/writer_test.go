@@ -133,14 +133,16 @@ func recv(t *testing.T, c <-chan struct{}, what string) {
 
 // TestWriterStopIdle stops a writer that waits for input: Stop says no write
 // is in progress, and the lines that come afterwards are not written but
-// counted as unsent.
+// counted as unsent; the one it read is held (for another connection to
+// send), the ones after it stay in the source.
 func TestWriterStopIdle(t *testing.T) {
 	t.Parallel()
 	s, url := startServer(t, sink())
 	ws, rc := dial(t, url)
 	pr, pw := io.Pipe()
 	defer pr.Close()
-	src := nextSignal{NewLines(pr, false), make(chan struct{})}
+	lines := NewLines(pr, false)
+	src := nextSignal{lines, make(chan struct{})}
 	w := NewWriter(ws)
 	done := make(chan Result, 1)
 	go func() { done <- w.Run(src) }()
@@ -165,6 +167,12 @@ func TestWriterStopIdle(t *testing.T) {
 	pw.Close()
 	if res.Messages != 1 || res.Unsent != 2 || res.EOF || res.Write != nil || res.Input != nil {
 		t.Errorf("Result = %+v, want 1 message written and 2 unsent (\"2\" and the buffered \"3\")", res)
+	}
+	if res.Held == nil || string(res.Held.Data) != "2" {
+		t.Errorf("held %+v, want \"2\"", res.Held)
+	}
+	if m, err := lines.Next(); err != nil || string(m.Data) != "3" {
+		t.Errorf("the source's next line is %q, %v; want \"3\"", m.Data, err)
 	}
 	closeAndWait(t, ws, NewCloser(ws, failsafe), 1000, "")
 	if st := nextStats(t, s); st.Messages != 1 {
