@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# bench.sh: the performance targets of wsx, measured against small gorilla
-# reference programs (scripts/bench/), plain TCP and wscat, on loopback.
+# bench.sh: the performance targets of wsx (README: Performance), measured
+# against small gorilla reference programs (scripts/bench/), plain TCP and
+# wscat, on loopback.
 #
-#   bash scripts/bench.sh               # RUNS=5, full-size inputs
+#   bash scripts/bench.sh               # RUNS=7, full-size inputs
 #   RUNS=3 bash scripts/bench.sh        # fewer runs
 #   QUICK=1 bash scripts/bench.sh       # smoke run: RUNS=2, small inputs
 #   WSCAT=0 bash scripts/bench.sh       # without wscat (its checks are skipped)
 #
-# Every contender runs RUNS times (start-up: 3×RUNS), the contenders of a
-# target alternating run by run; the table shows medians. Wall time is
-# measured by the shell (EPOCHREALTIME) around `timeout` and /usr/bin/time
-# (which gives peak RSS); for clients of the counting sink it runs until the
-# later of process exit and the end of the connection as the server saw it.
-# Every run checks delivery: the sink's message count, crc32c and order, or
-# the count (and order) of the lines received. Exit status: 0 when every
-# target passes, 1 when one fails, 2 when the harness itself cannot run.
+# The groups: lines (100,000 short lines sent; also onewrite and wscat),
+# lines1m (1,000,000 short lines sent), large (64 KiB lines sent; also plain
+# TCP), start-up (one message and its echo), end (the end of a session),
+# receive (1,000,000 short messages received), memory (peak RSS).
+#
+# Every contender runs RUNS times (start-up and end: 3×RUNS), the contenders
+# of a group alternating run by run; the table shows medians. Wall time is
+# measured by the shell (EPOCHREALTIME) around `timeout` and /usr/bin/time;
+# for clients of the counting sink it runs until the later of process exit
+# and the end of the connection as the server saw it. /usr/bin/time gives
+# peak RSS and CPU (user+sys, %U %S: 10 ms steps) of the client (and of the
+# `timeout` around it, a few ms at most, not of `cat` feeding it); the CPU
+# checks compare CPU medians, and for the groups that count messages the
+# table also shows CPU per message. Every run checks delivery: the sink's
+# message count, crc32c and order, or the count (and order) of the lines
+# received; a reference that lost data voids its comparisons. Exit status:
+# 0 when every target passes, 1 when one fails, 2 when the harness itself
+# cannot run.
 # shellcheck disable=SC2317,SC2002 # c_* and cleanup are called indirectly; cat | is a pipe on purpose
 set -euo pipefail
 export LC_ALL=C
@@ -24,17 +35,19 @@ QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	RUNS=${RUNS:-2}
 	N_LINES=10000     # seq 1 N
+	N_LINES1M=100000  # seq 1 N, the lines1m group
 	N_LARGE=100       # lines of 64 KiB
 	BIG_SIZE=$((16 << 20))
 	HUGE_LINES=$((1 << 20)) # lines of 63 bytes + \n: 64 MiB
 	N_BLAST=10000
 else
-	RUNS=${RUNS:-5}
+	RUNS=${RUNS:-7}
 	N_LINES=100000
-	N_LARGE=1000
+	N_LINES1M=1000000
+	N_LARGE=4000 # 250 MiB
 	BIG_SIZE=$((256 << 20))
 	HUGE_LINES=$((16 << 20)) # 1 GiB
-	N_BLAST=100000
+	N_BLAST=1000000
 fi
 MEM_RUNS=${MEM_RUNS:-$RUNS}
 STARTUP_RUNS=$((3 * RUNS))
@@ -83,6 +96,7 @@ fi
 
 echo "bench: generating inputs in $tmp/in" >&2
 seq 1 "$N_LINES" >"$tmp/in/lines"
+seq 1 "$N_LINES1M" >"$tmp/in/lines1m"
 awk -v n="$N_LARGE" 'BEGIN { for (p = "x"; length(p) < 65535; ) p = p p
 	for (i = 1; i <= n; i++) print substr(i p, 1, 65535) }' >"$tmp/in/large"
 { head -c $((BIG_SIZE - 1)) /dev/zero | tr '\0' a; printf z; } >"$tmp/in/big"
@@ -90,6 +104,7 @@ awk -v n="$HUGE_LINES" 'BEGIN { for (i = 1; i <= n; i++) printf "%063d\n", i }' 
 echo hi >"$tmp/in/hi"
 sum() { "$tmp/bin/server" -sum; } # the crc32c that the sinks report
 SUM_LINES=$(sum <"$tmp/in/lines")
+SUM_LINES1M=$(sum <"$tmp/in/lines1m")
 SUM_LARGE=$(sum <"$tmp/in/large")
 SUM_BIG=$({ cat "$tmp/in/big"; echo; } | sum) # the sink sums message + "\n"
 SUM_HUGE=$(sum <"$tmp/in/huge")
@@ -129,13 +144,30 @@ exec {HOLD}<>"$tmp/hold"
 
 # ---------------------------------------------------------------- measuring
 
+# TIME: /usr/bin/time writing "user sys peak-RSS" into $tmp/rss.
+TIME=(/usr/bin/time -f '%U %S %M' -o "$tmp/rss")
+
+# read_time: M_CPU (µs, user+sys) and M_RSS (KiB) from $tmp/rss; 0 when
+# there is none. Its last line: time puts a note before it when the command
+# failed.
+read_time() {
+	local u s m
+	read -r u s m < <(tail -n1 "$tmp/rss" 2>/dev/null) || true
+	[[ ${u:-} =~ ^[0-9.]+$ && ${s:-} =~ ^[0-9.]+$ ]] || u=0 s=0
+	[[ ${m:-} =~ ^[0-9]+$ ]] || m=0
+	M_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%d", (u + s) * 1000000 + 0.5 }')
+	M_RSS=$m
+}
+
 # measure STDIN STDOUT TIMEOUT CMD...: runs CMD once. STDIN is a file,
 # pipe:FILE (cat FILE | CMD) or hold; STDOUT a file or count:FILE (CMD | wc
-# -c > FILE). Sets M_T0, M_T1 (µs since the epoch), M_RSS (KiB), M_RC.
+# -c > FILE). Sets M_T0, M_T1 (µs since the epoch), M_CPU (µs), M_RSS (KiB),
+# M_RC.
 measure() {
 	local in=$1 out=$2 tmo=$3 ps
 	shift 3
-	local cmd=(/usr/bin/time -f %M -o "$tmp/rss" timeout -k 5 "$tmo" "$@")
+	local cmd=("${TIME[@]}" timeout -k 5 "$tmo" "$@")
+	rm -f "$tmp/rss"
 	set +e
 	M_T0=${EPOCHREALTIME/./}
 	case $in:$out in
@@ -146,8 +178,7 @@ measure() {
 	esac
 	M_T1=${EPOCHREALTIME/./}
 	set -e
-	M_RSS=$(tail -n1 "$tmp/rss" 2>/dev/null)
-	[[ $M_RSS =~ ^[0-9]+$ ]] || M_RSS=0
+	read_time
 }
 
 # sink_report ID WAIT: waits up to WAIT seconds for the sink's report on ID
@@ -170,9 +201,10 @@ sink_report() {
 	done
 }
 
-# record KEY WALL_US OK DELIVERED EXPECTED [NOTE]: one run's result.
+# record KEY WALL_US OK DELIVERED EXPECTED [NOTE]: one run's result, a
+# line of $tmp/res/KEY: wall µs, peak RSS KiB, ok, delivered, expected, CPU µs.
 record() {
-	echo "$2 $M_RSS $3 $4 $5" >>"$tmp/res/$1"
+	echo "$2 $M_RSS $3 $4 $5 $M_CPU" >>"$tmp/res/$1"
 	if [ "$3" != 1 ]; then
 		echo "bench: LOSS/FAILURE: ${LABEL[$1]} (${GROUP[$1]}): ${6:-}" >&2
 		sed 's/^/bench:   | /' "$tmp/last.err" | tail -n 5 >&2
@@ -209,9 +241,10 @@ wscat_run() {
 		measure "pipe:$in" /dev/null "$TMO" "$WSCAT_BIN" -c "$url"
 	else
 		exec {FEED}<>"$tmp/feed"
+		rm -f "$tmp/rss"
 		set +e
 		M_T0=${EPOCHREALTIME/./}
-		/usr/bin/time -f %M -o "$tmp/rss" timeout -k 5 "$TMO" "$WSCAT_BIN" -c "$url" \
+		"${TIME[@]}" timeout -k 5 "$TMO" "$WSCAT_BIN" -c "$url" \
 			<"$tmp/feed" >/dev/null 2>"$tmp/last.err" {FEED}>&- {HOLD}>&- &
 		pid=$!
 		if wait_line "$tmp/ws.out" "^open id=$id\$" 30; then
@@ -224,8 +257,7 @@ wscat_run() {
 		M_RC=$?
 		M_T1=${EPOCHREALTIME/./}
 		set -e
-		M_RSS=$(tail -n1 "$tmp/rss" 2>/dev/null)
-		[[ $M_RSS =~ ^[0-9]+$ ]] || M_RSS=0
+		read_time
 	fi
 	if grep -q "^open id=$id\$" "$tmp/ws.out" || wait_line "$tmp/ws.out" "^open id=$id\$" 2; then
 		sink_report "$id" 30
@@ -259,6 +291,10 @@ c_lines_coalesced() { sink_run "$1" "$2" "pipe:$tmp/in/lines" "$N_LINES" "$SUM_L
 c_lines_onewrite() { sink_run "$1" "$2" "pipe:$tmp/in/lines" "$N_LINES" "$SUM_LINES" "$TMO" "$tmp/bin/onewrite" "$URL/sink?id=$2&order=1"; }
 c_lines_wscat_pipe() { wscat_run "$1" "$2" "$tmp/in/lines" "$N_LINES" pipe; }
 c_lines_wscat_fed() { wscat_run "$1" "$2" "$tmp/in/lines" "$N_LINES" fed; }
+
+c_lines1m_wsx_send() { sink_run "$1" "$2" "pipe:$tmp/in/lines1m" "$N_LINES1M" "$SUM_LINES1M" "$TMO" "$WSX" send -q --wait 0 "$URL/sink?id=$2&order=1"; }
+c_lines1m_wsx_connect() { sink_run "$1" "$2" "pipe:$tmp/in/lines1m" "$N_LINES1M" "$SUM_LINES1M" "$TMO" "$WSX" connect -q --wait 0 --close-timeout 10s "$URL/sink?id=$2&order=1"; }
+c_lines1m_coalesced() { sink_run "$1" "$2" "pipe:$tmp/in/lines1m" "$N_LINES1M" "$SUM_LINES1M" "$TMO" "$tmp/bin/coalesced" "$URL/sink?id=$2&order=1"; }
 
 c_large_wsx_send() { sink_run "$1" "$2" "pipe:$tmp/in/large" "$N_LARGE" "$SUM_LARGE" "$TMO" "$WSX" send -q --wait 0 "$URL/sink?id=$2"; }
 c_large_coalesced() { sink_run "$1" "$2" "pipe:$tmp/in/large" "$N_LARGE" "$SUM_LARGE" "$TMO" "$tmp/bin/coalesced" "$URL/sink?id=$2"; }
@@ -316,6 +352,7 @@ c_end_silent() {
 	record "$1" $((M_T1 - M_T0)) "$ok" "$ok" 1 "$why"
 }
 c_end_head() {
+	# shellcheck disable=SC2016 # $0 and $1 are sh's own
 	measure /dev/null "$tmp/out" "$TMO" sh -c '"$0" listen -q "$1" | head -2' "$WSX" "$QUIET2"
 	local ok=1 why=''
 	if [ "$M_RC" != 0 ] || [ "$(cat "$tmp/out")" != $'one\ntwo' ]; then ok=0 why="output '$(head -c 40 "$tmp/out")', exit $M_RC"; fi
@@ -365,6 +402,9 @@ if [ "$WSCAT" != 0 ]; then
 	contender lines_wscat_pipe lines "wscat, piped"
 	contender lines_wscat_fed lines "wscat, fed after open"
 fi
+contender lines1m_wsx_send lines1m "wsx send --wait 0"
+contender lines1m_wsx_connect lines1m "wsx connect -q --wait 0"
+contender lines1m_coalesced lines1m "coalesced"
 contender large_wsx_send large "wsx send --wait 0"
 contender large_coalesced large "coalesced"
 contender large_tcp large "tcp (same bytes)"
@@ -409,6 +449,7 @@ started=$SECONDS
 run_group start-up "$STARTUP_RUNS"
 run_group end "$STARTUP_RUNS"
 run_group lines "$RUNS"
+run_group lines1m "$RUNS"
 run_group large "$RUNS"
 run_group receive "$RUNS"
 run_group memory "$MEM_RUNS"
@@ -439,8 +480,8 @@ printf 'wsx: %s%s\n' "$(git rev-parse --short HEAD 2>/dev/null || echo '?')" \
 printf 'mode: %s, %s runs (start-up %s, memory %s), load average %s before, %s after, %ss\n' \
 	"$([ "$QUICK" = 1 ] && echo QUICK || echo full)" "$RUNS" "$STARTUP_RUNS" "$MEM_RUNS" \
 	"$load_before" "$load_after" $((SECONDS - started))
-printf 'inputs: %s lines (seq), %s × 64 KiB lines, %s MiB file, %s MiB of 64-byte lines, %s blasted messages\n' \
-	"$N_LINES" "$N_LARGE" $((BIG_SIZE >> 20)) $((HUGE_LINES >> 14)) "$N_BLAST"
+printf 'inputs: %s and %s lines (seq), %s × 64 KiB lines, %s MiB file, %s MiB of 64-byte lines, %s blasted messages\n' \
+	"$N_LINES" "$N_LINES1M" "$N_LARGE" $((BIG_SIZE >> 20)) $((HUGE_LINES >> 14)) "$N_BLAST"
 printf 'harness overhead per run (timeout + /usr/bin/time + true): %s ms median; it is in every time below\n' \
 	"$(ms "$(printf '%s\n' "${overhead[@]}" | sort -n | sed -n 3p)")"
 # delivery KEY: what the runs delivered, "min..max of N", and the runs that
@@ -451,12 +492,25 @@ delivery() {
 	[ "$lo" = "$hi" ] || lo="$lo..$hi"
 	echo "$lo of $(agg "$1" 5 max) (runs ok: $(runs_ok "$1")/$(runs "$1"))"
 }
+# per_msg KEY: median CPU per message in ns, for the groups that count
+# messages; "-" for the others.
+per_msg() {
+	case ${GROUP[$1]} in
+	lines | lines1m | large | receive)
+		awk -v us="$(agg "$1" 6 median)" -v n="$(agg "$1" 5 max)" 'BEGIN { printf "%.0f", us * 1000 / n }' ;;
+	*) echo - ;;
+	esac
+}
 echo
-printf '%-9s %-28s %10s %10s %10s %9s %9s  %s\n' target contender "median ms" "min ms" "max ms" "RSS MiB" "max RSS" "delivered (runs ok)"
+row='%-9s %-28s %10s %10s %10s %9s %10s %8s %8s  %s\n'
+# shellcheck disable=SC2059 # the format is the row's
+printf "$row" target contender "median ms" "min ms" "max ms" "CPU ms" "CPU ns/msg" "RSS MiB" "max RSS" "delivered (runs ok)"
 for k in "${KEYS[@]}"; do
 	[ -s "$tmp/res/$k" ] || continue
-	printf '%-9s %-28s %10s %10s %10s %9s %9s  %s\n' "${GROUP[$k]}" "${LABEL[$k]}" \
+	# shellcheck disable=SC2059
+	printf "$row" "${GROUP[$k]}" "${LABEL[$k]}" \
 		"$(ms "$(agg "$k" 1 median)")" "$(ms "$(agg "$k" 1 min)")" "$(ms "$(agg "$k" 1 max)")" \
+		"$(ms "$(agg "$k" 6 median)")" "$(per_msg "$k")" \
 		"$(mib "$(agg "$k" 2 median)")" "$(mib "$(agg "$k" 2 max)")" \
 		"$(delivery "$k")"
 done
@@ -480,13 +534,21 @@ delivered() {
 }
 # reference_ok REF: a reference that lost data makes its comparisons void.
 reference_ok() { [ "$(runs_ok "$1")" = "$(runs "$1")" ]; }
-# at_most A B LIMIT TARGET: median(A) <= LIMIT × median(B).
+# at_most A B LIMIT TARGET [cpu]: median(A) <= LIMIT × median(B), of the
+# wall time, or (cpu) of the CPU time; N/A when B's median is 0 (CPU below
+# the 10 ms steps of /usr/bin/time, small inputs only).
 at_most() {
-	local r res
-	r=$(awk -v a="$(agg "$1" 1 median)" -v b="$(agg "$2" 1 median)" 'BEGIN { printf "%.2f", a / b }')
+	local r res f=1 what=time b
+	[ "${5:-}" != cpu ] || f=6 what=CPU
+	b=$(agg "$2" $f median)
+	if awk -v b="$b" 'BEGIN { exit !(b == 0) }'; then
+		check "$4" "${LABEL[$1]} $what <= $3x ${LABEL[$2]}" - "<= $3x" "N/A (${LABEL[$2]}: 0 ms)"
+		return
+	fi
+	r=$(awk -v a="$(agg "$1" $f median)" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
 	res=$(awk -v r="$r" -v l="$3" 'BEGIN { print (r <= l) ? "PASS" : "FAIL" }')
 	reference_ok "$2" || res="FAIL (reference lost data)"
-	check "$4" "${LABEL[$1]} time <= $3x ${LABEL[$2]}" "${r}x" "<= $3x" "$res"
+	check "$4" "${LABEL[$1]} $what <= $3x ${LABEL[$2]}" "${r}x" "<= $3x" "$res"
 }
 # faster A B LIMIT TARGET [NOTE]: median(B) >= LIMIT × median(A).
 faster() {
@@ -545,23 +607,30 @@ for w in lines_wsx_send lines_wsx_connect; do
 		check lines "${LABEL[$w]} >= 20x faster than wscat" - ">= 20x" "SKIP (WSCAT=0)"
 	fi
 done
+delivered lines1m_wsx_send lines1m
+at_most lines1m_wsx_send lines1m_coalesced 1.05 lines1m
+at_most lines1m_wsx_send lines1m_coalesced 1.0 lines1m cpu
+delivered lines1m_wsx_connect lines1m
+at_most lines1m_wsx_connect lines1m_coalesced 1.05 lines1m
+at_most lines1m_wsx_connect lines1m_coalesced 1.1 lines1m cpu
 delivered large_wsx_send large
-at_most large_wsx_send large_coalesced 1.25 large
-at_most large_wsx_send large_tcp 2 large
+at_most large_wsx_send large_coalesced 1.05 large
+at_most large_wsx_send large_tcp 1.5 large
 delivered start_wsx_send start-up
 if [ "$WSCAT" != 0 ]; then
 	faster start_wsx_send start_wscat 20 start-up
 else
 	check start-up "wsx send >= 20x faster than wscat" - ">= 20x" "SKIP (WSCAT=0)"
 fi
-at_most start_wsx_send start_coalesced 1.5 start-up
+at_most start_wsx_send start_coalesced 1.2 start-up
 [ "$WSCAT" = 0 ] || ceiling start_coalesced start_wscat start-up
 delivered end_silent end
 delivered end_head end
 at_most_ms end_silent 500 end
 at_most_ms end_head 100 end
 for k in recv_wsx_raw recv_wsx_raw_json recv_wsx_pretty_json recv_wsx_jsonl_json; do delivered "$k" receive; done
-at_most recv_wsx_raw recv_reader 1.25 receive
+at_most recv_wsx_raw recv_reader 1.05 receive
+at_most recv_wsx_raw recv_reader 1.05 receive cpu
 at_most recv_wsx_pretty_json recv_wsx_raw_json 2 receive
 at_most recv_wsx_jsonl_json recv_wsx_raw_json 2 receive
 for k in mem_send_file mem_listen_big mem_relay; do delivered "$k" memory; done
