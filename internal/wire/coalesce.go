@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"math/rand/v2"
 	"net"
 	"sort"
 	"sync"
@@ -18,21 +19,39 @@ const coalesceSize = 64 << 10
 // more in hand, so a message never waits for a later one; a control frame
 // (close, ping, pong, from any goroutine) is written at once, after the
 // frames gathered before it, which keeps the order on the wire.
+//
+// One write(2) is in flight at a time, and the lock is not held during it:
+// a control frame handed over meanwhile (a pong, the answer to the
+// server's close) waits in the buffer, after whole frames, and the write
+// in flight sends it as soon as it returns. So no goroutine blocks on a
+// write another one started, however long the peer takes to read.
 type Coalescer struct {
 	net.Conn
 
-	mu     sync.Mutex
-	on     bool
-	buf    []byte
-	err    error // a failed write: every later one fails too
-	frames frameScanner
+	mu      sync.Mutex
+	idle    sync.Cond // signalled when the write in flight returns
+	on      bool
+	buf     []byte // frames gathered
+	spare   []byte // the other buffer: the one in flight while buf gathers
+	writing bool   // a write(2) is in flight, without mu
+	again   bool   // a control frame came during it: write buf when it returns
+	err     error  // a failed write: every later one fails too
+	frames  frameScanner
 
-	// the write deadline last set: gorilla sets one before every frame,
-	// nearly always the same, and setting it costs runtime locks
+	// the write deadline last given to the connection: gorilla sets one
+	// before every frame, nearly always the same, and setting it costs
+	// runtime locks
 	deadline    time.Time
 	deadlineSet bool
+	// gorilla's deadline, for the writes gorilla starts: set on the
+	// connection only by the write it is for, never during another's
+	gorillaDeadline time.Time
+	// the deadline of the data frames WriteData writes (and of Flush)
+	dataDeadline time.Time
+	rng          *rand.ChaCha8 // mask keys for WriteData; nil until its first write
+	framesData   bool          // WriteData may frame messages (FrameData)
 
-	// delivery accounting, readable while a write blocks (mu is held then)
+	// delivery accounting, readable at any time
 	accepted atomic.Int64 // frame bytes gorilla handed over since Start
 	written  atomic.Int64 // of those, bytes the connection took
 	endsMu   sync.Mutex
@@ -47,14 +66,25 @@ type Coalescer struct {
 const maxEnds = 1 << 18
 
 // NewCoalescer wraps c; it writes straight through until Start.
-func NewCoalescer(c net.Conn) *Coalescer { return &Coalescer{Conn: c} }
+func NewCoalescer(c net.Conn) *Coalescer {
+	co := &Coalescer{Conn: c}
+	co.idle.L = &co.mu
+	return co
+}
 
 // Start begins gathering frames.
 func (c *Coalescer) Start() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.startLocked()
+}
+
+func (c *Coalescer) startLocked() {
 	if c.buf == nil {
-		c.buf = make([]byte, 0, coalesceSize)
+		// room for a header more: a frame of a 64 KiB message that wsx
+		// frames itself (WriteData) goes out in one write
+		c.buf = make([]byte, 0, coalesceSize+maxHeader)
+		c.spare = make([]byte, 0, coalesceSize+maxHeader)
 		c.frames.onEnd = c.messageEnd
 	}
 	c.on = true
@@ -70,84 +100,143 @@ func (c *Coalescer) Trace(tr Tracer) {
 	c.frames.tracer = tr
 }
 
-// Write gathers p, which holds (parts of) whole frames; a control frame is
-// written out as soon as its last byte is in.
+// Write gathers p, which holds (parts of) whole frames from gorilla; a
+// control frame is written out as soon as its last byte is in.
 func (c *Coalescer) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err != nil {
-		return 0, c.err
-	}
 	if !c.on {
+		if c.err != nil {
+			return 0, c.err
+		}
 		return c.Conn.Write(p)
 	}
 	// what was gathered goes first, before p is counted: if that write
 	// fails, p was never accepted, and its message is not counted as
 	// written but undelivered (the writer still holds it, to send again)
-	if len(c.buf)+len(p) > cap(c.buf) {
-		if err := c.flush(); err != nil {
+	if len(c.buf)+len(p) > coalesceSize {
+		if err := c.flush(c.gorillaDeadline); err != nil {
 			return 0, err
 		}
 	}
+	if c.err != nil {
+		return 0, c.err
+	}
 	control := c.frames.scan(p)
 	c.accepted.Add(int64(len(p)))
-	if len(p) >= cap(c.buf) { // too big to gather: no copy
-		c.publish()
-		n, err := c.Conn.Write(p)
-		c.written.Add(int64(n))
-		if err != nil {
-			c.err = err
+	if len(p) >= coalesceSize { // too big to gather: no copy
+		for len(c.buf) > 0 || c.writing {
+			if err := c.flush(c.gorillaDeadline); err != nil {
+				return 0, err
+			}
+		}
+		if err := c.write(p, c.gorillaDeadline); err != nil {
 			return 0, err
+		}
+		if c.again { // a control frame came during the write
+			if err := c.flush(c.gorillaDeadline); err != nil {
+				return 0, err
+			}
 		}
 		return len(p), nil
 	}
 	c.buf = append(c.buf, p...)
 	if control {
-		if err := c.flush(); err != nil {
+		if c.writing { // the write in flight sends it when it returns
+			c.again = true
+			return len(p), nil
+		}
+		if err := c.flush(c.gorillaDeadline); err != nil {
 			return 0, err
 		}
 	}
 	return len(p), nil
 }
 
-// SetWriteDeadline passes a deadline on only when it changes.
+// SetWriteDeadline is gorilla's deadline for the frame it writes next: it
+// is passed on when that write starts (only when it changed), never to a
+// write in flight that another goroutine started.
 func (c *Coalescer) SetWriteDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.deadlineSet && t.Equal(c.deadline) {
+	if !c.on {
+		return c.setDeadline(t)
+	}
+	c.gorillaDeadline = t
+	return nil
+}
+
+// setDeadline gives the connection a write deadline when it changed;
+// callers hold mu, and no write is in flight.
+func (c *Coalescer) setDeadline(t time.Time) error {
+	if t.Equal(c.deadline) && (c.deadlineSet || t.IsZero()) { // a new connection has none
 		return nil
 	}
 	c.deadline, c.deadlineSet = t, true
 	return c.Conn.SetWriteDeadline(t)
 }
 
-// SetDeadline sets both deadlines, and remembers the write one.
+// SetDeadline sets both deadlines (gorilla's handshake does), and
+// remembers the write one.
 func (c *Coalescer) SetDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.deadline, c.deadlineSet = t, true
+	c.wait()
+	c.deadline, c.deadlineSet, c.gorillaDeadline = t, true, t
 	return c.Conn.SetDeadline(t)
 }
 
-// Flush writes what was gathered.
+// Flush writes what was gathered, under the data deadline.
 func (c *Coalescer) Flush() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.flush()
+	return c.flush(c.dataDeadline)
 }
 
-func (c *Coalescer) flush() error {
-	if c.err != nil {
-		return c.err
+// wait waits for the write in flight, if any, to return; callers hold mu.
+func (c *Coalescer) wait() {
+	for c.writing {
+		c.idle.Wait()
 	}
-	if len(c.buf) == 0 {
-		return nil
+}
+
+// flush writes the buffer out, after the write in flight, under deadline;
+// callers hold mu. Control frames gathered during the write go right
+// after it, by the same call.
+func (c *Coalescer) flush(deadline time.Time) error {
+	for {
+		c.wait()
+		if c.err != nil {
+			return c.err
+		}
+		if len(c.buf) == 0 {
+			return nil
+		}
+		out := c.buf
+		c.buf, c.spare, c.again = c.spare[:0], nil, false
+		err := c.write(out, deadline)
+		c.spare = out[:0]
+		if err != nil || !c.again {
+			return err
+		}
+	}
+}
+
+// write writes p without holding mu; callers hold mu, no write is in
+// flight, and p is not c.buf.
+func (c *Coalescer) write(p []byte, deadline time.Time) error {
+	if err := c.setDeadline(deadline); err != nil {
+		return err
 	}
 	c.publish()
-	n, err := c.Conn.Write(c.buf)
+	c.writing = true
+	c.mu.Unlock()
+	n, err := c.Conn.Write(p)
+	c.mu.Lock()
+	c.writing = false
 	c.written.Add(int64(n))
-	c.buf = c.buf[:0]
 	c.err = err
+	c.idle.Broadcast()
 	return err
 }
 
@@ -236,6 +325,7 @@ type frameScanner struct {
 	onEnd   func(pos int64) // told where each message ends; nil: nobody asks
 	trace   *tracing        // nil: no trace
 	tracer  Tracer          // told of each frame as it ends
+	closed  bool            // a close frame has begun: no data frame may follow
 }
 
 // scan consumes p and reports whether a control frame ended in it.
@@ -270,6 +360,7 @@ func (s *frameScanner) scan(p []byte) (controlEnded bool) {
 			continue
 		}
 		s.control = s.hdr[0]&0x08 != 0
+		s.closed = s.closed || s.hdr[0]&0x0f == 8
 		s.fin = s.hdr[0]&0x80 != 0
 		s.left = PayloadLen(s.hdr[:s.n])
 		if s.trace != nil {
@@ -282,6 +373,20 @@ func (s *frameScanner) scan(p []byte) (controlEnded bool) {
 		}
 	}
 	return controlEnded
+}
+
+// advance follows b, bytes of a data frame that wsx framed itself (at a
+// frame boundary of the scan): their frame ends with them when last. Only
+// a trace needs them read.
+func (s *frameScanner) advance(b []byte, last bool) {
+	if s.trace != nil {
+		s.scan(b)
+		return
+	}
+	s.pos += int64(len(b))
+	if last && s.onEnd != nil {
+		s.onEnd(s.pos)
+	}
 }
 
 // ended is called when a frame ends: a final data frame ends a message.

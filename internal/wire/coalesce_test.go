@@ -28,7 +28,8 @@ func (c *countConn) SetWriteDeadline(t time.Time) error {
 func (c *countConn) SetDeadline(t time.Time) error { return c.SetWriteDeadline(t) }
 
 // TestCoalescerDeadlines: gorilla sets a write deadline before every frame;
-// only a change reaches the connection.
+// only a change reaches the connection. (Before Start: once started, a
+// deadline waits for the write it is for, TestWriteDataDeadline.)
 func TestCoalescerDeadlines(t *testing.T) {
 	t.Parallel()
 	cc := &countConn{}
@@ -39,7 +40,7 @@ func TestCoalescerDeadlines(t *testing.T) {
 	}
 	co.SetDeadline(later) // the handshake's: the next zero is a change
 	co.SetWriteDeadline(time.Time{})
-	want := []time.Time{{}, later, {}, later, {}}
+	want := []time.Time{later, {}, later, {}} // a new connection has no deadline: the first zero is none
 	if len(cc.deadlines) != len(want) {
 		t.Fatalf("deadlines set %v, want %v", cc.deadlines, want)
 	}
