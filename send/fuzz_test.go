@@ -10,7 +10,8 @@ import (
 )
 
 // FuzzLines reads any input as lines, in pieces drawn from seed, sometimes
-// with a run of padding long enough to cross the 64 KiB read buffer. In
+// with a run of padding long enough to cross the 64 KiB read buffer, one
+// line at a time (Next) and in batches (NextBatch), which must agree. In
 // binary mode the messages must be exactly the input's non-blank lines with
 // their terminators removed (so their concatenation is the input without
 // terminators and blank lines); in text mode the same, up to the first line
@@ -26,49 +27,55 @@ func FuzzLines(f *testing.F) {
 	f.Add([]byte("\xff\r\n"), uint32(7), uint64(2))
 
 	f.Fuzz(func(t *testing.T, data []byte, pad uint32, seed uint64) {
-		in := padded(data, pad)
-		want := modelLines(in)
-
-		rng := rand.New(rand.NewPCG(seed, ^seed))
-		got, err := collect(NewLines(&chunkReader{b: in, rng: rng}, true))
-		if err != io.EOF {
-			t.Fatalf("binary: err = %v, want io.EOF", err)
-		}
-		compareLines(t, got, want, len(want))
-		var cat []byte
-		for _, m := range got {
-			cat = append(cat, m.Data...)
-		}
-		if !bytes.Equal(cat, joinLines(want)) {
-			t.Fatal("binary: the messages joined differ from the input without terminators and blank lines")
-		}
-
-		rng = rand.New(rand.NewPCG(seed, seed))
-		got, err = collect(NewLines(&chunkReader{b: in, rng: rng}, false))
-		bad := -1
-		for i, w := range want {
-			if InvalidUTF8(w.data) >= 0 {
-				bad = i
-				break
-			}
-		}
-		if bad < 0 {
-			if err != io.EOF {
-				t.Fatalf("text: err = %v, want io.EOF", err)
-			}
-			compareLines(t, got, want, len(want))
-			return
-		}
-		compareLines(t, got, want, bad)
-		var ie *InputError
-		if !errors.As(err, &ie) {
-			t.Fatalf("text: err = %v, want *InputError for line %d", err, want[bad].line)
-		}
-		wantErr := "line " + strconv.Itoa(want[bad].line) + ": not valid UTF-8 at byte " + strconv.Itoa(InvalidUTF8(want[bad].data))
-		if err.Error() != wantErr {
-			t.Fatalf("text: err = %q, want %q", err.Error(), wantErr)
+		for _, read := range []func(Source) ([]Message, error){collect, collectBatches} {
+			checkLines(t, read, padded(data, pad), seed)
 		}
 	})
+}
+
+// checkLines is FuzzLines' check of in, read with read.
+func checkLines(t *testing.T, read func(Source) ([]Message, error), in []byte, seed uint64) {
+	want := modelLines(in)
+
+	rng := rand.New(rand.NewPCG(seed, ^seed))
+	got, err := read(NewLines(&chunkReader{b: in, rng: rng}, true))
+	if err != io.EOF {
+		t.Fatalf("binary: err = %v, want io.EOF", err)
+	}
+	compareLines(t, got, want, len(want))
+	var cat []byte
+	for _, m := range got {
+		cat = append(cat, m.Data...)
+	}
+	if !bytes.Equal(cat, joinLines(want)) {
+		t.Fatal("binary: the messages joined differ from the input without terminators and blank lines")
+	}
+
+	rng = rand.New(rand.NewPCG(seed, seed))
+	got, err = read(NewLines(&chunkReader{b: in, rng: rng}, false))
+	bad := -1
+	for i, w := range want {
+		if InvalidUTF8(w.data) >= 0 {
+			bad = i
+			break
+		}
+	}
+	if bad < 0 {
+		if err != io.EOF {
+			t.Fatalf("text: err = %v, want io.EOF", err)
+		}
+		compareLines(t, got, want, len(want))
+		return
+	}
+	compareLines(t, got, want, bad)
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("text: err = %v, want *InputError for line %d", err, want[bad].line)
+	}
+	wantErr := "line " + strconv.Itoa(want[bad].line) + ": not valid UTF-8 at byte " + strconv.Itoa(InvalidUTF8(want[bad].data))
+	if err.Error() != wantErr {
+		t.Fatalf("text: err = %q, want %q", err.Error(), wantErr)
+	}
 }
 
 // padded puts a run of "x" in the middle of data for some pad values, so

@@ -12,11 +12,11 @@ func TestWriterHeldAfterWriteError(t *testing.T) {
 	ws, _ := dial(t, url)
 	ws.NetConn().Close()
 	res := NewWriter(ws).Run(NewLines(strings.NewReader("a\nb\n"), false))
-	if res.Write == nil || res.Held == nil || string(res.Held.Data) != "a" {
+	if res.Write == nil || len(res.Held) != 1 || string(res.Held[0].Data) != "a" {
 		t.Errorf("Result = %+v, want a write error with \"a\" held", res)
 	}
 	ok := NewWriter(ws)
-	if res := ok.Run(NewLines(strings.NewReader(""), false)); res.Held != nil {
+	if res := ok.Run(NewLines(strings.NewReader(""), false)); len(res.Held) > 0 {
 		t.Errorf("a clean end holds %+v", res.Held)
 	}
 }

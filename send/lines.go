@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/wsx-cli/wsx/internal/utf8check"
 )
@@ -51,6 +52,27 @@ type Source interface {
 	Next() (Message, error)
 	Pending() int
 	Ready() bool
+}
+
+// Batcher is a Source that can hand over, at once, the messages it already
+// holds: the writer frames them under one lock, with one check.
+type Batcher interface {
+	Source
+	// NextBatch appends at least one message to dst, as Next returns them,
+	// or returns an error as Next does.
+	NextBatch(dst []Message) ([]Message, error)
+}
+
+// NextBatch is src's NextBatch when it is a Batcher, otherwise one Next.
+func NextBatch(src Source, dst []Message) ([]Message, error) {
+	if b, ok := src.(Batcher); ok {
+		return b.NextBatch(dst)
+	}
+	m, err := src.Next()
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, m), nil
 }
 
 // InputError is input that cannot be sent: wsx refuses it before writing.
@@ -111,6 +133,72 @@ func (l *Lines) Next() (Message, error) {
 		m := Message{Data: data, Binary: l.check.Binary, Unit: l.unit, Line: l.line}
 		return m, l.check.Message(m)
 	}
+}
+
+// maxBatch bounds a batch: enough to spread the writer's cost per batch
+// over many messages, small enough to stay in the cache.
+const maxBatch = 1024
+
+// NextBatch appends to dst the lines already read that Next would return
+// one by one (at most maxBatch), after one UTF-8 check of them all; when
+// none is whole in the buffer it waits for one, as Next does. The Data of
+// each is valid until the next call. A line that fails its check ends the
+// batch: the lines before it come first, and the next call returns its
+// error.
+func (l *Lines) NextBatch(dst []Message) ([]Message, error) {
+	b, _ := l.r.Peek(l.r.Buffered())
+	first, line := len(dst), l.line
+	dst, used, _ := l.split(dst, b, false)
+	// one check of the batch: the delimiters are ASCII, so the batch is
+	// valid UTF-8 exactly when each of its lines is
+	if l.check.JSON || !l.check.Binary && !utf8.Valid(b[:used]) {
+		l.line = line
+		var err error
+		if dst, used, err = l.split(dst[:first], b, true); err != nil {
+			l.r.Discard(used)
+			return dst, err
+		}
+	}
+	l.r.Discard(used)
+	if len(dst) > first {
+		return dst, nil
+	}
+	m, err := l.Next() // no whole line in hand: wait for one, of any length
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, m), nil
+}
+
+// split appends the whole lines of b (at most maxBatch, blank ones
+// skipped) to dst, and says how many bytes of b they took. With check,
+// each is checked: at the first that fails, the lines before it are the
+// batch, or, when it is the first, its error is returned, with the bytes
+// up to its end taken.
+func (l *Lines) split(dst []Message, b []byte, check bool) ([]Message, int, error) {
+	first, used := len(dst), 0
+	for len(dst)-first < maxBatch {
+		i := bytes.IndexByte(b[used:], l.delim)
+		if i < 0 {
+			break
+		}
+		l.line++
+		if line := l.trim(b[used : used+i+1]); len(line) > 0 {
+			m := Message{Data: line, Binary: l.check.Binary, Unit: l.unit, Line: l.line}
+			if check {
+				if err := l.check.Message(m); err != nil {
+					if len(dst) > first { // the good lines go first
+						l.line--
+						break
+					}
+					return dst, used + i + 1, err
+				}
+			}
+			dst = append(dst, m)
+		}
+		used += i + 1
+	}
+	return dst, used, nil
 }
 
 // readLine returns one line without its terminator. At the end of input a

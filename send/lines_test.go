@@ -319,3 +319,38 @@ func TestCheckUTF8(t *testing.T) {
 		t.Errorf("Error() = %q", err.Error())
 	}
 }
+
+// TestNextBatchStopsAtABadLine: a batch ends before a line that fails its
+// check, and the next call returns that line's error, as Next would.
+func TestNextBatchStopsAtABadLine(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, in string
+		check    Check
+		err      string
+	}{
+		{"json", "1\n{}\n\nnot json\n2\n", Check{JSON: true}, "line 4: not JSON: invalid character 'o' in literal null (expecting 'u') at byte 1"},
+		{"utf8", "a\r\nb\n\n\xffz\nc\n", Check{}, "line 4: not valid UTF-8 at byte 0"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := NewRecords(strings.NewReader(c.in), '\n', c.check)
+			var all []string
+			for range 3 {
+				batch, err := l.NextBatch(nil)
+				for _, m := range batch {
+					all = append(all, m.Where()+"="+string(m.Data))
+				}
+				if err != nil {
+					if err.Error() != c.err {
+						t.Errorf("error %q, want %q", err, c.err)
+					}
+					if len(all) != 2 {
+						t.Errorf("read %q before the error, want the 2 good lines", all)
+					}
+					return
+				}
+			}
+			t.Errorf("no error; read %q", all)
+		})
+	}
+}

@@ -39,6 +39,28 @@ func collect(src Source) ([]Message, error) {
 	}
 }
 
+// collectBatches is collect through NextBatch, with Ready and Pending
+// asked between batches as the writer asks them.
+func collectBatches(src Source) ([]Message, error) {
+	var ms, batch []Message
+	for {
+		src.Ready()
+		src.Pending()
+		var err error
+		batch, err = NextBatch(src, batch[:0])
+		for _, m := range batch {
+			m.Data = bytes.Clone(m.Data)
+			ms = append(ms, m)
+		}
+		if err != nil {
+			return ms, err
+		}
+		if len(batch) == 0 {
+			return ms, errors.New("NextBatch returned no message and no error")
+		}
+	}
+}
+
 // startServer serves o on a loopback port until the test ends.
 func startServer(t *testing.T, o serve.Options) (*serve.Server, string) {
 	t.Helper()

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -26,8 +27,12 @@ type Writer struct {
 	inputDone chan struct{} // closed when the input has ended
 
 	flusher        flusher // the Coalescer under the connection, if any
+	framer         framer  // the same, when it frames data messages itself
 	unflushed      int     // messages gathered since the last flush
 	unflushedBytes int64
+	batch          []Message // the messages in hand, reused
+	payloads       [][]byte  // their Data, for the framer, reused
+	one            [1]Message
 
 	mu      sync.Mutex
 	stopped bool
@@ -40,16 +45,38 @@ type flusher interface {
 	Flush() error
 }
 
+// framer is what the writer needs of a Coalescer that frames data
+// messages itself (wire.Coalescer.WriteData).
+type framer interface {
+	flusher
+	FramesData() bool
+	WriteData(binary bool, payloads [][]byte) (int, error)
+	SetDataDeadline(t time.Time)
+}
+
 // NewWriter makes the writer for conn. When conn runs over a Coalescer, the
 // writer gathers messages while more input is in hand and flushes before it
-// waits for input.
+// waits for input; when the Coalescer frames data itself (no extension
+// was agreed), the writer hands it each batch of messages in one call.
 func NewWriter(conn *websocket.Conn) *Writer {
 	w := &Writer{conn: conn, stopping: make(chan struct{}), inputDone: make(chan struct{})}
 	if f, ok := conn.NetConn().(flusher); ok {
 		f.Start()
 		w.flusher = f
 	}
+	if f, ok := conn.NetConn().(framer); ok && f.FramesData() {
+		w.framer = f
+	}
 	return w
+}
+
+// SetWriteDeadline bounds the writes of data messages, however they are
+// framed; zero: no bound.
+func (w *Writer) SetWriteDeadline(t time.Time) {
+	w.conn.SetWriteDeadline(t)
+	if w.framer != nil {
+		w.framer.SetDataDeadline(t)
+	}
 }
 
 // InputDone is closed when Run has read the whole input, before it writes
@@ -70,11 +97,11 @@ type Result struct {
 	Messages    int   // messages written
 	Bytes       int64 // payload bytes written
 	Unsent      int   // messages read but not written
-	// Held is the message Run had read from its source but not written (its
-	// write failed, or Stop came first), so that a caller sending the same
-	// source on another connection can send it there. Its Data is the
-	// source's: valid until the source's next Next.
-	Held *Message
+	// Held is the messages Run had read from its source but not written
+	// (a write failed, or Stop came first), in order, so that a caller
+	// sending the same source on another connection can send them there.
+	// Their Data is the source's: valid until the source's next Next.
+	Held []Message
 }
 
 // ErrInterrupted is returned by a Source when the user pressed Ctrl-C.
@@ -98,7 +125,8 @@ func (w *Writer) Run(src Source) (r Result) {
 			r.Unsent = src.Pending() // stopped between messages: read no more input
 			return r
 		}
-		m, err := src.Next()
+		var err error
+		w.batch, err = NextBatch(src, w.batch[:0])
 		switch {
 		case err == io.EOF:
 			r.EOF = true
@@ -112,23 +140,77 @@ func (w *Writer) Run(src Source) (r Result) {
 			return r
 		}
 		if !w.begin() {
-			r.Unsent = 1 + src.Pending()
-			r.Held = held(m)
+			r.Unsent = len(w.batch) + src.Pending()
+			r.Held = w.batch
 			return r
 		}
 		// writing stays set until the next waiting: a failed write still has
-		// its message in hand until Run returns with the count.
-		err = w.write(m, &r)
+		// its messages in hand until Run returns with the count.
+		n, err := w.writeAll(w.batch, &r)
 		if err != nil {
 			r.Write = err
-			r.Unsent = 1 + src.Pending()
-			r.Held = held(m) // a failed write never leaves a whole message on the wire
+			r.Unsent = len(w.batch) - n + src.Pending()
+			r.Held = w.batch[n:] // a failed write never leaves a whole message on the wire
 			return r
 		}
 		if r.Quit != nil {
 			return r
 		}
 	}
+}
+
+// writeAll writes msgs in order, and returns how many it wrote: plain
+// messages of one kind in a row go to the framer in one call.
+func (w *Writer) writeAll(msgs []Message, r *Result) (int, error) {
+	for i := 0; i < len(msgs); {
+		m := msgs[i]
+		if w.framer == nil || m.Cmd != nil || m.File != "" {
+			if err := w.write(m, r); err != nil {
+				return i, err
+			}
+			i++
+			if r.Quit != nil {
+				return i, nil
+			}
+			continue
+		}
+		j := i + 1
+		for j < len(msgs) && plain(msgs[j]) && msgs[j].Binary == m.Binary {
+			j++
+		}
+		w.payloads = w.payloads[:0]
+		for _, p := range msgs[i:j] {
+			w.payloads = append(w.payloads, p.Data)
+		}
+		n, err := w.framer.WriteData(m.Binary, w.payloads)
+		w.wrote(msgs[i:i+n], r)
+		if err != nil {
+			return i + n, err
+		}
+		i = j
+	}
+	return len(msgs), nil
+}
+
+// plain is a message of Data: no command, no file.
+func plain(m Message) bool { return m.Cmd == nil && m.File == "" }
+
+// wrote counts messages written (gathered, when a flusher is under them).
+func (w *Writer) wrote(msgs []Message, r *Result) {
+	var bytes int64
+	for _, m := range msgs {
+		bytes += m.Len()
+		if w.Sent != nil {
+			w.Sent(m)
+		}
+	}
+	n := len(msgs)
+	r.Messages += n
+	r.Bytes += bytes
+	w.unflushed += n
+	w.unflushedBytes += bytes
+	w.sent.Add(int64(n))
+	w.bytes.Add(bytes)
 }
 
 func (w *Writer) write(m Message, r *Result) error {
@@ -143,18 +225,16 @@ func (w *Writer) write(m Message, r *Result) error {
 		if err := w.stream(typ, m.File); err != nil {
 			return err
 		}
+	} else if w.framer != nil {
+		w.payloads = append(w.payloads[:0], m.Data)
+		if _, err := w.framer.WriteData(m.Binary, w.payloads); err != nil {
+			return err
+		}
 	} else if err := w.conn.WriteMessage(typ, m.Data); err != nil {
 		return err
 	}
-	r.Messages++
-	r.Bytes += m.Len()
-	w.unflushed++
-	w.unflushedBytes += m.Len()
-	w.sent.Add(1)
-	w.bytes.Add(m.Len())
-	if w.Sent != nil {
-		w.Sent(m)
-	}
+	w.one[0] = m
+	w.wrote(w.one[:], r)
 	return nil
 }
 
@@ -259,7 +339,3 @@ func (w *Writer) Stop() (writing bool) {
 	w.stopped = true
 	return w.writing
 }
-
-// held is a copy of m for Result.Held: taking m's own address would move
-// every message read to the heap, one allocation per message.
-func held(m Message) *Message { return &m }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -66,18 +67,29 @@ func (p *nullPeer) SetDeadline(time.Time) error      { return nil }
 func (p *nullPeer) SetReadDeadline(time.Time) error  { return nil }
 func (p *nullPeer) SetWriteDeadline(time.Time) error { return nil }
 
+// The ways a Writer's frames reach the connection.
+const (
+	oneWriteEach = iota // gorilla frames each message and writes it
+	coalesced           // gorilla frames each; a Coalescer gathers them
+	framed              // the Coalescer frames them too (WriteData), as wsx runs
+)
+
 // nullConn is a client connection to a nullPeer, dialled as wsx dials:
-// 64 KiB buffers, with or without a Coalescer.
-func nullConn(b *testing.B, coalesce bool) (*websocket.Conn, *nullPeer) {
+// 64 KiB buffers, its frames written in one of the ways above.
+func nullConn(b *testing.B, way int) (*websocket.Conn, *nullPeer) {
 	peer := &nullPeer{}
 	d := websocket.Dialer{
 		ReadBufferSize:  64 << 10,
 		WriteBufferSize: 64 << 10,
 		NetDialContext: func(context.Context, string, string) (net.Conn, error) {
-			if coalesce {
-				return wire.NewCoalescer(peer), nil
+			if way == oneWriteEach {
+				return peer, nil
 			}
-			return peer, nil
+			co := wire.NewCoalescer(peer)
+			if way == framed {
+				co.FrameData()
+			}
+			return co, nil
 		},
 	}
 	ws, _, err := d.Dial("ws://bench.invalid/", nil)
@@ -88,34 +100,40 @@ func nullConn(b *testing.B, coalesce bool) (*websocket.Conn, *nullPeer) {
 }
 
 // BenchmarkWriteFrames: lines in, frames out, through the Writer as send
-// and connect run it; per line, with and without gathering frames.
+// and connect run it; per line, each way. allocs/msg counts the
+// allocations of everything but the dial, per message.
 func BenchmarkWriteFrames(b *testing.B) {
 	inputs := []struct {
-		name string
-		data []byte
+		name  string
+		data  []byte
+		lines int
 	}{
-		{"short-100000", []byte(seq(100_000))},
-		{"64KiB-1000", []byte(strings.Repeat(strings.Repeat("x", 64<<10)+"\n", 1000))},
+		{"short-100000", []byte(seq(100_000)), 100_000},
+		{"64KiB-1000", []byte(strings.Repeat(strings.Repeat("x", 64<<10)+"\n", 1000)), 1000},
 	}
+	ways := []string{oneWriteEach: "one-write-each", coalesced: "coalesced", framed: "framed"}
 	for _, in := range inputs {
-		for _, coalesce := range []bool{true, false} {
-			name := in.name + "/one-write-each"
-			if coalesce {
-				name = in.name + "/coalesced"
-			}
-			b.Run(name, func(b *testing.B) {
+		for way, name := range ways {
+			b.Run(in.name+"/"+name, func(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(len(in.data)))
 				var writes int
+				var allocs uint64
+				var ms runtime.MemStats
 				for b.Loop() {
-					ws, peer := nullConn(b, coalesce)
+					ws, peer := nullConn(b, way)
+					runtime.ReadMemStats(&ms)
+					before := ms.Mallocs
 					res := NewWriter(ws).Run(NewLines(bytes.NewReader(in.data), false))
-					if !res.EOF || res.Write != nil {
+					runtime.ReadMemStats(&ms)
+					allocs += ms.Mallocs - before
+					if !res.EOF || res.Write != nil || res.Messages != in.lines {
 						b.Fatalf("Result = %+v", res)
 					}
 					writes = peer.writes
 				}
 				b.ReportMetric(float64(writes), "writes/op")
+				b.ReportMetric(float64(allocs)/float64(b.N)/float64(in.lines), "allocs/msg")
 			})
 		}
 	}

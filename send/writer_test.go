@@ -168,7 +168,7 @@ func TestWriterStopIdle(t *testing.T) {
 	if res.Messages != 1 || res.Unsent != 2 || res.EOF || res.Write != nil || res.Input != nil {
 		t.Errorf("Result = %+v, want 1 message written and 2 unsent (\"2\" and the buffered \"3\")", res)
 	}
-	if res.Held == nil || string(res.Held.Data) != "2" {
+	if len(res.Held) != 1 || string(res.Held[0].Data) != "2" {
 		t.Errorf("held %+v, want \"2\"", res.Held)
 	}
 	if m, err := lines.Next(); err != nil || string(m.Data) != "3" {

@@ -194,6 +194,9 @@ func Try(ctx context.Context, d *Config, out *format.Printer) (*Conn, Attempt, e
 		Duration:    nd.timings.Upgrade,
 		Status:      resp.StatusCode,
 	}
+	if co, ok := ws.NetConn().(*wire.Coalescer); ok && s.Handshake.Extensions == "" {
+		co.FrameData() // no extension transforms data frames: wsx may frame them itself
+	}
 	if err := checkSubprotocol(s, d, out); err != nil {
 		ws.NetConn().Close()
 		return nil, a, err

@@ -16,7 +16,9 @@ import (
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/dial"
 	"github.com/wsx-cli/wsx/internal/exit"
+	"github.com/wsx-cli/wsx/internal/wstest"
 	"github.com/wsx-cli/wsx/listen"
+	"github.com/wsx-cli/wsx/send"
 	"github.com/wsx-cli/wsx/serve"
 )
 
@@ -310,4 +312,33 @@ func checkJUnit(t *testing.T, data []byte, tests, failures, skipped int) map[str
 		t.Errorf("testcases: %d failures, %d skipped; want %d, %d", f, k, failures, skipped)
 	}
 	return times
+}
+
+// TestSendBoundedByTimeout: a send to a server that takes the upgrade and
+// then reads nothing cannot outlast --timeout, however wsx frames the
+// message: the probe fails the send, out of time.
+func TestSendBoundedByTimeout(t *testing.T) {
+	srv := wstest.StartRawServer(t, func(c *wstest.RawConn) {
+		if c.Upgrade() == nil {
+			<-c.Done()
+		}
+	})
+	big := bytes.Repeat([]byte("x"), 64<<20) // more than the kernel's buffers hold
+	done := make(chan string, 1)
+	go func() {
+		text, code := liveProbe(t, srv.URL(), Options{Timeout: 300 * time.Millisecond,
+			Steps: []Step{{Kind: StepSend, Message: send.Message{Data: big, Binary: true, Pos: "--send 1"}}}})
+		if code != exit.Check {
+			t.Errorf("exit %d, want %d", code, exit.Check)
+		}
+		done <- text
+	}()
+	select {
+	case text := <-done:
+		if !strings.Contains(text, "\nFAIL send 1: ") || !strings.Contains(text, "timeout") {
+			t.Errorf("no failed send, out of time, in\n%s", text)
+		}
+	case <-time.After(wstest.Failsafe):
+		t.Fatal("the probe outlasted --timeout by far")
+	}
 }

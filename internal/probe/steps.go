@@ -132,8 +132,8 @@ func (p *prober) send(name string, m send.Message) {
 		return
 	}
 	p.fence(name)
-	p.s.WS.SetWriteDeadline(p.deadline) // a server that stops reading cannot outlast --timeout
-	defer p.s.WS.SetWriteDeadline(time.Time{})
+	p.writer.SetWriteDeadline(p.deadline) // a server that stops reading cannot outlast --timeout
+	defer p.writer.SetWriteDeadline(time.Time{})
 	if err := p.writer.Write(m); err != nil {
 		c := connEnded
 		if errors.Is(err, os.ErrDeadlineExceeded) {

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -149,7 +148,7 @@ type carry struct {
 // once seen, stays the end (a terminal read again would wait for more).
 type resend struct {
 	send.Source
-	held   *send.Message
+	held   []send.Message
 	ended  bool
 	rewind interface{ Rewind() }
 }
@@ -161,9 +160,10 @@ func newResend(src send.Source) *resend {
 }
 
 func (s *resend) Next() (send.Message, error) {
-	if m := s.held; m != nil {
-		s.held = nil
-		return *m, nil
+	if len(s.held) > 0 {
+		m := s.held[0]
+		s.held = s.held[1:]
+		return m, nil
 	}
 	if s.ended {
 		return send.Message{}, io.EOF
@@ -173,14 +173,24 @@ func (s *resend) Next() (send.Message, error) {
 	return m, err
 }
 
-func (s *resend) Pending() int {
-	if s.held != nil {
-		return 1 + s.Source.Pending()
+// NextBatch hands over what is held, or a batch of the source's.
+func (s *resend) NextBatch(dst []send.Message) ([]send.Message, error) {
+	if len(s.held) > 0 {
+		dst = append(dst, s.held...)
+		s.held = nil
+		return dst, nil
 	}
-	return s.Source.Pending()
+	if s.ended {
+		return dst, io.EOF
+	}
+	dst, err := send.NextBatch(s.Source, dst)
+	s.ended = err == io.EOF
+	return dst, err
 }
 
-func (s *resend) Ready() bool { return s.held != nil || s.Source.Ready() }
+func (s *resend) Pending() int { return len(s.held) + s.Source.Pending() }
+
+func (s *resend) Ready() bool { return len(s.held) > 0 || s.Source.Ready() }
 
 // after readies the input for a new connection, given how the writer of
 // the connection before ended. It runs on the new writer's goroutine, once
@@ -191,10 +201,20 @@ func (s *resend) after(w send.Result) {
 	case s.rewind != nil:
 		s.rewind.Rewind()
 		s.ended = false
-	case w.Held != nil:
-		m := *w.Held
-		m.Data = bytes.Clone(m.Data) // the source's buffer moves on with its next read
-		s.held = &m
+	case len(w.Held) > 0:
+		// the source's buffer moves on with its next read: the held
+		// messages get one buffer of their own
+		var size int
+		for _, m := range w.Held {
+			size += len(m.Data)
+		}
+		data := make([]byte, 0, size)
+		s.held = make([]send.Message, len(w.Held))
+		for i, m := range w.Held {
+			data = append(data, m.Data...)
+			m.Data = data[len(data)-len(m.Data):]
+			s.held[i] = m
+		}
 	}
 }
 
