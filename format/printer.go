@@ -104,13 +104,15 @@ func (p *Printer) Queue(dir Dir, binary bool, data []byte) error {
 	if p.mode != JSONL && dir != In {
 		return nil
 	}
+	// no defer: it is a tenth of the cost of a short raw message
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.pend = p.appendMessage(p.pend, dir, binary, data)
-	if p.batch && len(p.pend) < batchSize {
-		return nil
+	var err error
+	if !p.batch || len(p.pend) >= batchSize {
+		err = p.writeOut()
 	}
-	return p.writeOut()
+	p.mu.Unlock()
+	return err
 }
 
 // Flush writes what Queue holds, and returns the error of that write.
@@ -149,7 +151,12 @@ func (p *Printer) appendMessage(b []byte, dir Dir, binary bool, data []byte) []b
 	if p.mode == JSONL {
 		return p.appendMessageEvent(b, dir, binary, data)
 	}
-	b = p.appendPrefix(b)
+	if p.stamps || p.prompt != "" {
+		b = p.appendPrefix(b)
+	}
+	if p.mode == Raw && !binary { // the usual case, here rather than a call further
+		return append(append(b, data...), '\n')
+	}
 	return p.appendBody(b, binary, data)
 }
 
@@ -162,13 +169,10 @@ func (p *Printer) appendPrefix(b []byte) []byte {
 	return append(b, p.prompt...)
 }
 
-// appendBody renders a message in the raw, pretty or compact mode.
+// appendBody renders a message in the pretty or compact mode, or binary.
 func (p *Printer) appendBody(b []byte, binary bool, data []byte) []byte {
-	switch {
-	case binary:
+	if binary {
 		return p.appendBinary(b, data)
-	case p.mode == Raw:
-		return append(append(b, data...), '\n')
 	}
 	// Validate first: pretty.Pretty and pretty.Ugly do not, and mangle what
 	// is not JSON; pretty.Pretty also recurses once per level of nesting,

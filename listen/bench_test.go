@@ -2,7 +2,10 @@ package listen
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
 	"io"
 	"net"
 	"net/http"
@@ -132,55 +135,60 @@ var benchSinks = []struct {
 }
 
 // BenchmarkReader receives b.N short messages over a loopback connection
-// and prints them; an op is one message. "gorilla" is the least a client
-// can do (ReadMessage, a buffered write and a newline), the yardstick for
-// wsx's raw output; raw, pretty and jsonl are the Reader loop with a
-// Printer in that mode.
+// and prints them; an op is one message. "reference" is the least a
+// client can do, scripts/bench/reader's loop, the yardstick for wsx's raw
+// output; raw, pretty and jsonl are the Reader loop with a Printer in that
+// mode.
 func BenchmarkReader(b *testing.B) {
 	for _, sink := range benchSinks {
-		b.Run(sink.name+"/gorilla", func(b *testing.B) {
-			benchGorilla(b, sink.open(b))
+		b.Run(sink.name+"/reference", func(b *testing.B) {
+			ws, _ := benchDial(b, benchServer(b, b.N), false)
+			b.SetBytes(int64(len(benchMsg)))
+			runReference(b, ws, sink.open(b))
 		})
 		for _, mode := range []format.Mode{format.Raw, format.Pretty, format.JSONL} {
 			b.Run(sink.name+"/"+mode.String(), func(b *testing.B) {
-				benchReader(b, sink.open(b), mode)
+				ws, tap := benchDial(b, benchServer(b, b.N), true)
+				b.SetBytes(int64(len(benchMsg)))
+				runReader(b, ws, tap, sink.open(b), mode)
+				ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(wstest.Failsafe))
 			})
 		}
 	}
 }
 
-func benchReader(b *testing.B, out io.Writer, mode format.Mode) {
-	url := benchServer(b, b.N)
-	ws, tap := benchDial(b, url, true)
+// runReader is the measured part of a reader benchmark: the Reader loop
+// on ws, printing in mode to out, until the server's close after b.N
+// messages.
+func runReader(b *testing.B, ws *websocket.Conn, tap *wire.Tap, out io.Writer, mode format.Mode) {
 	p := format.New(out, io.Discard, format.Options{Mode: mode})
 	r := NewReader(ws, tap, p, Options{})
 	b.ReportAllocs()
-	b.SetBytes(int64(len(benchMsg)))
 	cpu := startCPU(b)
 	res := r.Run()
 	cpu.stop()
 	if res.Messages != b.N || res.Frame == nil || res.Frame.Code != 1000 {
 		b.Fatalf("received %d of %d messages, close frame %+v, err %v", res.Messages, b.N, res.Frame, res.Err)
 	}
-	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(wstest.Failsafe))
 }
 
-// benchGorilla is the minimal reader: gorilla alone, no Tap, no checks.
-func benchGorilla(b *testing.B, out io.Writer) {
-	url := benchServer(b, b.N)
-	ws, _ := benchDial(b, url, false)
-	w := bufio.NewWriter(out)
+// runReference is scripts/bench/reader's loop in place of the Reader: gorilla
+// alone, no Tap, no checks; NextReader, io.Copy into a 64 KiB bufio.Writer,
+// a newline. Its allocation per message is gorilla's own, the
+// messageReader of each NextReader, which the Reader pays as well; io.Copy
+// adds one of 32 KiB each time the buffer was flushed.
+func runReference(b *testing.B, ws *websocket.Conn, out io.Writer) {
+	w := bufio.NewWriterSize(out, 64<<10)
 	b.ReportAllocs()
-	b.SetBytes(int64(len(benchMsg)))
 	cpu := startCPU(b)
 	n := 0
 	var err error
 	for {
-		var msg []byte
-		if _, msg, err = ws.ReadMessage(); err != nil {
+		var rd io.Reader
+		if _, rd, err = ws.NextReader(); err != nil {
 			break
 		}
-		w.Write(msg)
+		io.Copy(w, rd)
 		w.WriteByte('\n')
 		n++
 	}
@@ -274,6 +282,122 @@ func BenchmarkTap(b *testing.B) {
 						b.Fatalf("read %d bytes, want %d", n, len(s.stream))
 					}
 				}
+			})
+		}
+	}
+}
+
+// memPeer is a net.Conn that plays a server in memory: it answers the
+// upgrade request written to it, then reads as n copies of msg in text
+// frames and a close 1000, each Read filling as much of the caller's
+// buffer as a socket with that much waiting would. What the client writes
+// after its request is dropped. Without a network or a server goroutine,
+// the benchmarks that use it measure the client's own work per message.
+type memPeer struct {
+	net.Conn // nil: only the methods below are used
+	req      []byte
+	stream   []byte // the upgrade answer, then frames
+	pos      int
+	chunk    []byte // benchChunkLen frames of msg
+	left     int    // messages not yet in stream
+	closed   bool   // the close frame is in stream
+}
+
+func newMemPeer(msg string, n int) *memPeer {
+	one := wstest.Frame(wstest.OpText, []byte(msg), wstest.LenAuto, nil)
+	return &memPeer{chunk: bytes.Repeat(one, benchChunkLen), left: n}
+}
+
+func (c *memPeer) Write(b []byte) (int, error) {
+	if c.stream == nil {
+		c.req = append(c.req, b...)
+		if bytes.HasSuffix(c.req, []byte("\r\n\r\n")) {
+			req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(c.req)))
+			if err != nil {
+				return 0, err
+			}
+			sum := sha1.Sum([]byte(req.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+			c.stream = []byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+				"Sec-WebSocket-Accept: " + base64.StdEncoding.EncodeToString(sum[:]) + "\r\n\r\n")
+		}
+	}
+	return len(b), nil
+}
+
+func (c *memPeer) Read(b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		if c.pos == len(c.stream) && !c.refill() {
+			break
+		}
+		k := copy(b[n:], c.stream[c.pos:])
+		c.pos += k
+		n += k
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// refill puts the next frames in stream; false when all have been read.
+func (c *memPeer) refill() bool {
+	k := min(c.left, benchChunkLen)
+	switch {
+	case k > 0:
+		c.stream, c.left = c.chunk[:k*len(c.chunk)/benchChunkLen], c.left-k
+	case !c.closed:
+		c.stream, c.closed = wstest.CloseFrame(1000, ""), true
+	default:
+		return false
+	}
+	c.pos = 0
+	return true
+}
+
+func (c *memPeer) Close() error                     { return nil }
+func (c *memPeer) SetDeadline(time.Time) error      { return nil }
+func (c *memPeer) SetReadDeadline(time.Time) error  { return nil }
+func (c *memPeer) SetWriteDeadline(time.Time) error { return nil }
+
+// memDial connects to a memPeer sending n messages, through a Tap when
+// tapped, with the buffers wsx's dialer uses.
+func memDial(b *testing.B, msg string, n int, tapped bool) (*websocket.Conn, *wire.Tap) {
+	b.Helper()
+	var tap *wire.Tap
+	d := websocket.Dialer{
+		ReadBufferSize: 64 << 10, WriteBufferSize: 64 << 10,
+		NetDialContext: func(context.Context, string, string) (net.Conn, error) {
+			var c net.Conn = newMemPeer(msg, n)
+			if tapped {
+				tap = wire.NewTap(c)
+				c = tap
+			}
+			return c, nil
+		},
+	}
+	ws, _, err := d.Dial("ws://peer.invalid/", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ws, tap
+}
+
+// BenchmarkReaderMem receives b.N messages from a peer in memory and
+// prints them to /dev/null, as BenchmarkReader does over loopback: without
+// the kernel's and the server's work, what is left is the client's own,
+// per message.
+func BenchmarkReaderMem(b *testing.B) {
+	msgs := []struct{ name, msg string }{{"16B", "0000000000123456"}, {"json", benchMsg}}
+	for _, m := range msgs {
+		b.Run(m.name+"/reference", func(b *testing.B) {
+			ws, _ := memDial(b, m.msg, b.N, false)
+			runReference(b, ws, benchSinks[1].open(b))
+		})
+		for _, mode := range []format.Mode{format.Raw, format.Pretty, format.JSONL} {
+			b.Run(m.name+"/"+mode.String(), func(b *testing.B) {
+				ws, tap := memDial(b, m.msg, b.N, true)
+				runReader(b, ws, tap, benchSinks[1].open(b), mode)
 			})
 		}
 	}

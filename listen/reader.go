@@ -51,11 +51,31 @@ type Reader struct {
 	check utf8check.Checker
 	count chan struct{}
 	pings *pings
-	seen  atomic.Int64 // messages received
-	kept  atomic.Int64 // messages that passed the filters
-	bytes atomic.Int64 // payload bytes received
+	// own is counted by the reader goroutine alone, without atomic
+	// operations (three per message cost more than the tap); publish
+	// copies it for the other goroutines whenever the reader may wait,
+	// when Count is met and when Run ends.
+	own   counts
+	seen  atomic.Int64 // messages received, as published
+	kept  atomic.Int64 // messages that passed the filters, as published
+	bytes atomic.Int64 // payload bytes received, as published
 	epoch time.Time    // when the reader was made
 	last  atomic.Int64 // when the last message arrived: 1 + nanoseconds since epoch; 0 before the first
+}
+
+// counts are what the reader has received and kept.
+type counts struct{ seen, kept, bytes int64 }
+
+// publish makes the reader's counts visible to Received and Kept.
+func (r *Reader) publish() {
+	r.seen.Store(r.own.seen)
+	r.kept.Store(r.own.kept)
+	r.bytes.Store(r.own.bytes)
+}
+
+// stamp records now as the time of the last message.
+func (r *Reader) stamp() {
+	r.last.Store(1 + int64(time.Since(r.epoch))) // the monotonic clock alone: half the cost of time.Now
 }
 
 // NewReader makes the reader loop for conn, whose bytes pass through tap.
@@ -69,15 +89,22 @@ func NewReader(conn *websocket.Conn, tap *wire.Tap, out *format.Printer, o Optio
 // CountReached is closed when Options.Count messages have been kept.
 func (r *Reader) CountReached() <-chan struct{} { return r.count }
 
-// Received is how many messages have arrived so far, and their bytes.
+// Received is how many messages have arrived so far, and their bytes: all
+// of them once Run has ended, or while it waits for the network; during a
+// burst of messages already in memory, those before the burst.
 func (r *Reader) Received() (messages int, bytes int64) {
 	return int(r.seen.Load()), r.bytes.Load()
 }
 
-// Kept is how many messages passed the filters (all of them without any).
+// Kept is how many messages passed the filters (all of them without any),
+// as of the same moment as Received; all of them when CountReached fires.
 func (r *Reader) Kept() int { return int(r.kept.Load()) }
 
-// LastMessage is when the last message arrived (zero before the first).
+// LastMessage is when the last message arrived (zero before the first):
+// when Run read a message that came from the network, or a later time.
+// Messages that were already whole in memory came with an earlier read
+// from the network, so their time is that of the message read then; this
+// spares a clock read per message in a burst.
 func (r *Reader) LastMessage() time.Time {
 	if n := r.last.Load(); n != 0 {
 		return r.epoch.Add(time.Duration(n - 1))
@@ -112,12 +139,20 @@ type InvalidText struct {
 func (r *Reader) Run() (res Result) {
 	ahead := newAhead(r.tap.Messages())
 	defer func() {
+		r.publish()
 		if err := r.out.Flush(); err != nil && res.Output == nil {
 			res.Output = err
 		}
 	}()
 	for {
-		if !ahead.whole(r.tap.Messages(), res.Messages) { // the next read may wait
+		// A message that is not whole in memory may wait for the network:
+		// what was read so far is published and flushed first, and the
+		// message's time is taken when it starts and when it has been read.
+		// One whole in memory came with a read that happened before the
+		// last time taken, which therefore stands for it too.
+		fresh := !ahead.whole(r.tap.Messages(), res.Messages)
+		if fresh {
+			r.publish()
 			if err := r.out.Flush(); err != nil {
 				res.Output = err
 				return res
@@ -128,10 +163,16 @@ func (r *Reader) Run() (res Result) {
 			return r.ended(res, err)
 		}
 		res.Messages++
-		r.seen.Add(1)
-		r.last.Store(1 + int64(time.Since(r.epoch))) // the monotonic clock alone: half the cost of time.Now
+		r.own.seen++
+		if fresh {
+			r.stamp()
+		}
 		binary := typ == websocket.BinaryMessage
-		if stop := r.message(&res, binary, rd); stop {
+		stop := r.message(&res, binary, rd)
+		if fresh {
+			r.stamp()
+		}
+		if stop {
 			return res
 		}
 	}
@@ -167,14 +208,14 @@ func (r *Reader) ended(res Result, err error) Result {
 
 // done reports whether Count messages have been kept.
 func (r *Reader) done() bool {
-	return r.opts.Count > 0 && r.Kept() >= r.opts.Count
+	return r.opts.Count > 0 && r.own.kept >= int64(r.opts.Count)
 }
 
 // message handles one incoming message; stop ends the loop (res says why).
 func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
 	if r.done() { // the goal is met: later messages are read, not printed
 		n, err := io.Copy(io.Discard, rd)
-		r.bytes.Add(n)
+		r.own.bytes += n
 		return r.readFailed(res, err)
 	}
 	streamable := r.out.Streamable(binary) && (binary || r.opts.StreamText) &&
@@ -192,7 +233,7 @@ func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
 	if streamable && len(data) > streamAbove && err == nil { // a big message: print it as it arrives
 		return r.stream(res, binary, io.MultiReader(bytes.NewReader(data), rd))
 	}
-	r.bytes.Add(int64(len(data)))
+	r.own.bytes += int64(len(data))
 	if err != nil {
 		if bad, ok := err.(*utf8check.Error); ok {
 			res.Invalid = &InvalidText{Message: res.Messages, Offset: int(bad.Offset)}
@@ -217,7 +258,7 @@ func (r *Reader) print(res *Result, binary bool, data []byte) (stop bool) {
 		return false
 	}
 	err := r.out.Queue(format.In, binary && r.opts.Select == "", data)
-	if err == nil && int(r.kept.Load())+1 == r.opts.Count {
+	if err == nil && r.own.kept+1 == int64(r.opts.Count) {
 		err = r.out.Flush()
 	}
 	if err != nil {
@@ -283,7 +324,7 @@ const streamAbove = 1 << 20
 func (r *Reader) stream(res *Result, binary bool, rd io.Reader) (stop bool) {
 	cr := &checkedReader{r: rd, text: !binary}
 	n, readErr, writeErr := r.out.Stream(binary, cr)
-	r.bytes.Add(n)
+	r.own.bytes += n
 	var bad *utf8check.Error
 	switch {
 	case errors.As(readErr, &bad):
@@ -324,7 +365,9 @@ func (r *Reader) keep(binary bool, data []byte) ([]byte, bool) {
 
 // kept1 counts a kept message and signals when the count is reached.
 func (r *Reader) kept1() {
-	if int(r.kept.Add(1)) == r.opts.Count {
+	r.own.kept++
+	if r.own.kept == int64(r.opts.Count) {
+		r.publish()
 		close(r.count)
 	}
 }

@@ -4,6 +4,7 @@
 package utf8check
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
 )
@@ -42,11 +43,49 @@ func (c *Checker) Write(p []byte) (int, error) {
 			c.n = 0
 		}
 	}
-	if utf8.Valid(p) {
+	if valid(p) {
 		c.off += int64(len(p))
 		return total, nil
 	}
 	return total, c.scan(p)
+}
+
+// valid reports whether p is valid UTF-8, like utf8.Valid, which it calls
+// only past the ASCII that starts p. Short ASCII texts are the usual
+// message, and utf8.Valid takes their tail byte by byte after its first
+// word: a 16-byte one costs it about 19 ns, its pre-scan here a few.
+func valid(p []byte) bool {
+	i := asciiPrefix(p)
+	return i == len(p) || utf8.Valid(p[i:])
+}
+
+// asciiPrefix returns a length of p, a whole number of runes, up to which
+// every byte is ASCII: len(p) when all of p is. It reads words of 8 bytes,
+// the last one overlapping those before it.
+func asciiPrefix(p []byte) int {
+	const high = 0x8080808080808080
+	le := binary.LittleEndian
+	q := p
+	for len(q) >= 32 && (le.Uint64(q)|le.Uint64(q[8:])|le.Uint64(q[16:])|le.Uint64(q[24:]))&high == 0 {
+		q = q[32:]
+	}
+	for len(q) >= 8 && le.Uint64(q)&high == 0 {
+		q = q[8:]
+	}
+	switch done := len(p) - len(q); {
+	case len(q) >= 8: // a word with a high bit
+		return done
+	case len(p) >= 8: // fewer than 8 bytes left of 8 or more: one overlapping word
+		if le.Uint64(p[len(p)-8:])&high == 0 {
+			return len(p)
+		}
+		return done
+	default:
+		for done < len(p) && p[done] < utf8.RuneSelf {
+			done++
+		}
+		return done
+	}
 }
 
 // scan walks p rune by rune, keeping an incomplete last rune for later.
@@ -85,7 +124,7 @@ func (c *Checker) Offset() int64 { return c.off }
 // FirstInvalid returns the offset of the first byte of b that is not valid
 // UTF-8, or -1 when b is valid.
 func FirstInvalid(b []byte) int {
-	if utf8.Valid(b) {
+	if valid(b) {
 		return -1
 	}
 	for i := 0; i < len(b); {

@@ -2,6 +2,7 @@ package utf8check
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -62,4 +63,61 @@ func FuzzChecker(f *testing.F) {
 			t.Fatalf("%q: %v, want offset %d", in, err, want)
 		}
 	})
+}
+
+// TestValid puts one non-ASCII rune, valid or not, at every place of ASCII
+// texts of every length up to a few words, where the word-wise scan has
+// its edges, and compares valid and FirstInvalid with unicode/utf8.
+func TestValid(t *testing.T) {
+	for _, r := range []string{"", "é", "€", "🙂", "\xff", "\xe2\x82", "\xed\xa0\x80"} {
+		for n := 0; n <= 72; n++ {
+			for at := 0; at <= n; at++ {
+				b := []byte(strings.Repeat("a", at) + r + strings.Repeat("b", n-at))
+				if got, want := valid(b), utf8.Valid(b); got != want {
+					t.Fatalf("valid(%q) = %v, want %v", b, got, want)
+				}
+				if got, want := FirstInvalid(b), int(firstInvalid(b)); got != want {
+					t.Fatalf("FirstInvalid(%q) = %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+func FuzzValid(f *testing.F) {
+	for _, s := range []string{"", "0000000000123456", "café au lait, s'il vous plaît", "a\xffb", "0123456789abcdef\xe2\x82"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := valid(b), utf8.Valid(b); got != want {
+			t.Fatalf("valid(%q) = %v, want %v", b, got, want)
+		}
+	})
+}
+
+// BenchmarkValid compares valid with utf8.Valid on the usual short
+// message, a long ASCII one and a long one with a non-ASCII rune early.
+func BenchmarkValid(b *testing.B) {
+	texts := []struct{ name, text string }{
+		{"16B", "0000000000123456"},
+		{"4KiB", strings.Repeat("x", 4096)},
+		{"4KiB-accents", "é" + strings.Repeat("x", 4094)},
+	}
+	for _, tx := range texts {
+		p := []byte(tx.text)
+		b.Run(tx.name+"/utf8.Valid", func(b *testing.B) {
+			for b.Loop() {
+				if !utf8.Valid(p) {
+					b.Fatal("invalid")
+				}
+			}
+		})
+		b.Run(tx.name+"/valid", func(b *testing.B) {
+			for b.Loop() {
+				if !valid(p) {
+					b.Fatal("invalid")
+				}
+			}
+		})
+	}
 }
