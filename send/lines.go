@@ -55,7 +55,9 @@ type Source interface {
 }
 
 // Batcher is a Source that can hand over, at once, the messages it already
-// holds: the writer frames them under one lock, with one check.
+// holds: the writer frames them under one lock, with one check. A wrapper
+// that embeds the Source interface (Paced) is not one, so that it keeps
+// its say over each message.
 type Batcher interface {
 	Source
 	// NextBatch appends at least one message to dst, as Next returns them,

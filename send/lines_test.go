@@ -354,3 +354,16 @@ func TestNextBatchStopsAtABadLine(t *testing.T) {
 		})
 	}
 }
+
+// TestPacedIsNotBatched: --interval holds each message back, so a paced
+// source must not hand over a batch of the lines it wraps.
+func TestPacedIsNotBatched(t *testing.T) {
+	t.Parallel()
+	var src Source = &Paced{Source: NewLines(strings.NewReader("a\nb\n"), false)}
+	if _, ok := src.(Batcher); ok {
+		t.Fatal("a Paced source is a Batcher")
+	}
+	if _, ok := Source(NewLines(strings.NewReader(""), false)).(Batcher); !ok {
+		t.Fatal("Lines is not a Batcher")
+	}
+}
