@@ -146,7 +146,7 @@ func BenchmarkReader(b *testing.B) {
 		b.Run(sink.name+"/reference", func(b *testing.B) {
 			ws, _ := benchDial(b, benchServer(b, b.N), false)
 			b.SetBytes(int64(len(benchMsg)))
-			runReference(b, ws, sink.open(b))
+			runReference(b, ws, sink.open(b), false)
 		})
 		for _, mode := range []format.Mode{format.Raw, format.Pretty, format.JSONL} {
 			b.Run(sink.name+"/"+mode.String(), func(b *testing.B) {
@@ -178,35 +178,11 @@ func runReader(b *testing.B, ws *websocket.Conn, tap *wire.Tap, out io.Writer, m
 // alone, no Tap, no checks; NextReader, io.Copy into a 64 KiB bufio.Writer,
 // a newline. Its allocation per message is gorilla's own, the
 // messageReader of each NextReader, which the Reader pays as well; io.Copy
-// adds one of 32 KiB each time the buffer was flushed.
-func runReference(b *testing.B, ws *websocket.Conn, out io.Writer) {
-	w := bufio.NewWriterSize(out, 64<<10)
-	b.ReportAllocs()
-	cpu := startCPU(b)
-	n := 0
-	var err error
-	for {
-		var rd io.Reader
-		if _, rd, err = ws.NextReader(); err != nil {
-			break
-		}
-		io.Copy(w, rd)
-		w.WriteByte('\n')
-		n++
-	}
-	w.Flush()
-	cpu.stop()
-	if n != b.N || !websocket.IsCloseError(err, 1000) {
-		b.Fatalf("received %d of %d messages, err %v", n, b.N, err)
-	}
-}
-
-// runCheckedReference is runReference with what RFC 6455 §8.1 asks of a
-// client and the reference skips: each text message is read whole and
-// checked to be UTF-8 before it is printed. It is the floor for a client
-// that reads through gorilla and keeps the rule; the reader does this much
-// and its own bookkeeping.
-func runCheckedReference(b *testing.B, ws *websocket.Conn, out io.Writer) {
+// adds one of 32 KiB each time the buffer was flushed. checked adds what
+// RFC 6455 §8.1 asks of a client and the reference skips: each message is
+// read whole and checked to be UTF-8 before it is printed, the floor for a
+// client that reads through gorilla and keeps the rule.
+func runReference(b *testing.B, ws *websocket.Conn, out io.Writer, checked bool) {
 	w := bufio.NewWriterSize(out, 64<<10)
 	b.ReportAllocs()
 	cpu := startCPU(b)
@@ -218,21 +194,15 @@ func runCheckedReference(b *testing.B, ws *websocket.Conn, out io.Writer) {
 		if _, rd, err = ws.NextReader(); err != nil {
 			break
 		}
-		buf = buf[:0]
-		for {
-			if len(buf) == cap(buf) {
-				buf = slices.Grow(buf, cap(buf))
+		if checked {
+			buf = readWhole(buf[:0], rd)
+			if !utf8.Valid(buf) {
+				b.Fatal("not UTF-8")
 			}
-			k, rerr := rd.Read(buf[len(buf):cap(buf)])
-			buf = buf[:len(buf)+k]
-			if rerr != nil {
-				break
-			}
+			w.Write(buf)
+		} else {
+			io.Copy(w, rd)
 		}
-		if !utf8.Valid(buf) {
-			b.Fatal("not UTF-8")
-		}
-		w.Write(buf)
 		w.WriteByte('\n')
 		n++
 	}
@@ -240,6 +210,20 @@ func runCheckedReference(b *testing.B, ws *websocket.Conn, out io.Writer) {
 	cpu.stop()
 	if n != b.N || !websocket.IsCloseError(err, 1000) {
 		b.Fatalf("received %d of %d messages, err %v", n, b.N, err)
+	}
+}
+
+// readWhole appends the rest of rd to buf, growing it only when full.
+func readWhole(buf []byte, rd io.Reader) []byte {
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, cap(buf))
+		}
+		k, err := rd.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if err != nil {
+			return buf
+		}
 	}
 }
 
@@ -436,11 +420,11 @@ func BenchmarkReaderMem(b *testing.B) {
 	for _, m := range msgs {
 		b.Run(m.name+"/reference", func(b *testing.B) {
 			ws, _ := memDial(b, m.msg, b.N, false)
-			runReference(b, ws, benchSinks[1].open(b))
+			runReference(b, ws, benchSinks[1].open(b), false)
 		})
 		b.Run(m.name+"/reference+utf8", func(b *testing.B) {
 			ws, _ := memDial(b, m.msg, b.N, false)
-			runCheckedReference(b, ws, benchSinks[1].open(b))
+			runReference(b, ws, benchSinks[1].open(b), true)
 		})
 		for _, mode := range []format.Mode{format.Raw, format.Pretty, format.JSONL} {
 			b.Run(m.name+"/"+mode.String(), func(b *testing.B) {

@@ -225,11 +225,6 @@ func (w *Writer) write(m Message, r *Result) error {
 		if err := w.stream(typ, m.File); err != nil {
 			return err
 		}
-	} else if w.framer != nil {
-		w.payloads = append(w.payloads[:0], m.Data)
-		if _, err := w.framer.WriteData(m.Binary, w.payloads); err != nil {
-			return err
-		}
 	} else if err := w.conn.WriteMessage(typ, m.Data); err != nil {
 		return err
 	}
@@ -247,7 +242,8 @@ func (w *Writer) Written() (messages int, bytes int64) {
 // that is itself the connection's only writer.
 func (w *Writer) Write(m Message) error {
 	var r Result
-	if err := w.write(m, &r); err != nil {
+	w.one[0] = m
+	if _, err := w.writeAll(w.one[:], &r); err != nil {
 		return err
 	}
 	return w.flush(&r)

@@ -100,21 +100,18 @@ const maxFragment = coalesceSize
 // frame appends the frames of one message with payload p, writing the
 // buffer out as it fills; callers hold mu.
 func (c *Coalescer) frame(op byte, p []byte) error {
-	for first := true; first || len(p) > 0; first = false {
+	b0 := op &^ 0x80 // FIN only on the last fragment
+	for {
 		k := min(len(p), maxFragment)
-		b0 := op &^ 0x80 // not the first fragment: a continuation
-		if !first {
-			b0 = 0
+		last := k == len(p)
+		if last {
+			b0 |= 0x80
 		}
-		if k == len(p) {
-			b0 |= 0x80 // FIN
-		}
-		if err := c.frame1(b0, p[:k]); err != nil {
+		if err := c.frame1(b0, p[:k]); err != nil || last {
 			return err
 		}
-		p = p[k:]
+		p, b0 = p[k:], 0 // the next fragments are continuations
 	}
-	return nil
 }
 
 // frame1 appends one frame, whole, to the buffer; callers hold mu.
