@@ -10,16 +10,18 @@
 #
 # The groups: lines (100,000 short lines sent; also onewrite and wscat),
 # lines1m (1,000,000 short lines sent), large (64 KiB lines sent; also plain
-# TCP), start-up (one message and its echo), end (the end of a session),
+# TCP), start-up (one message and its echo;
+# against oneshot, and coalesced for scale), end (the end of a session),
 # receive (1,000,000 short messages received), memory (peak RSS).
 #
 # Every contender runs RUNS times (start-up and end: 3×RUNS), the contenders
 # of a group alternating run by run; the table shows medians. Wall time is
-# measured by the shell (EPOCHREALTIME) around `timeout` and /usr/bin/time;
-# for clients of the counting sink it runs until the later of process exit
-# and the end of the connection as the server saw it. /usr/bin/time gives
-# peak RSS and CPU (user+sys, %U %S: 10 ms steps) of the client (and of the
-# `timeout` around it, a few ms at most, not of `cat` feeding it); the CPU
+# measured by the shell (EPOCHREALTIME) around `timeout` and rtime
+# (scripts/bench/rtime); for clients of the counting sink it runs until the
+# later of process exit and the end of the connection as the server saw it.
+# rtime gives peak RSS and CPU (user+sys, to the microsecond) of the client
+# (and of the `timeout` around it, a few ms at most, not of `cat` feeding
+# it); the CPU
 # checks compare CPU medians, and for the groups that count messages the
 # table also shows CPU per message. Every run checks delivery: the sink's
 # message count, crc32c and order, or the count (and order) of the lines
@@ -81,7 +83,7 @@ mkdir -p "$tmp/bin" "$tmp/in" "$tmp/res" "$tmp/log"
 
 echo "bench: building wsx and the reference programs" >&2
 go build -o "$tmp/bin/wsx" . || die "go build of wsx failed"
-for p in onewrite coalesced reader tcp server; do
+for p in onewrite coalesced oneshot reader tcp server rtime; do
 	go build -o "$tmp/bin/$p" "./scripts/bench/$p" || die "go build of scripts/bench/$p failed"
 done
 WSX=$tmp/bin/wsx
@@ -144,12 +146,11 @@ exec {HOLD}<>"$tmp/hold"
 
 # ---------------------------------------------------------------- measuring
 
-# TIME: /usr/bin/time writing "user sys peak-RSS" into $tmp/rss.
-TIME=(/usr/bin/time -f '%U %S %M' -o "$tmp/rss")
+# TIME: rtime writing "user sys peak-RSS" into $tmp/rss.
+TIME=("$tmp/bin/rtime" -o "$tmp/rss")
 
 # read_time: M_CPU (µs, user+sys) and M_RSS (KiB) from $tmp/rss; 0 when
-# there is none. Its last line: time puts a note before it when the command
-# failed.
+# there is none.
 read_time() {
 	local u s m
 	read -r u s m < <(tail -n1 "$tmp/rss" 2>/dev/null) || true
@@ -330,6 +331,7 @@ echo_run() {
 	record "$key" $((M_T1 - M_T0)) "$ok" "$ok" 1 "$why"
 }
 c_start_wsx_send() { echo_run "$1" "$WSX" send -q --count 1 "$URL/echo"; }
+c_start_oneshot() { echo_run "$1" "$tmp/bin/oneshot" "$URL/echo"; }
 c_start_coalesced() { echo_run "$1" "$tmp/bin/coalesced" "$URL/echo"; }
 c_start_wscat() {
 	# -w 0: close as soon as the message is sent; stdin must stay open (hold),
@@ -377,6 +379,7 @@ recv_run() {
 }
 BLAST="blast?n=$N_BLAST&size=16"
 c_recv_reader() { recv_run "$1" "$N_BLAST" 1 "$tmp/bin/reader" "$URL/$BLAST"; }
+c_recv_reader_utf8() { recv_run "$1" "$N_BLAST" 1 "$tmp/bin/reader" -utf8 "$URL/$BLAST"; }
 c_recv_wsx_raw() { recv_run "$1" "$N_BLAST" 1 "$WSX" listen -q --format raw "$URL/$BLAST"; }
 c_recv_wsx_raw_json() { recv_run "$1" "$N_BLAST" 0 "$WSX" listen -q --format raw "$URL/$BLAST&json=1"; }
 c_recv_wsx_pretty_json() { recv_run "$1" "$N_BLAST" 0 "$WSX" listen -q --format pretty "$URL/$BLAST&json=1"; }
@@ -409,11 +412,13 @@ contender large_wsx_send large "wsx send --wait 0"
 contender large_coalesced large "coalesced"
 contender large_tcp large "tcp (same bytes)"
 contender start_wsx_send start-up "wsx send --count 1"
+contender start_oneshot start-up "oneshot"
 contender start_coalesced start-up "coalesced"
 [ "$WSCAT" = 0 ] || contender start_wscat start-up "wscat -x hi -w 0"
 contender end_silent end "send SINK hi, no reply"
 contender end_head end "listen | head -2, quiet"
 contender recv_reader receive "reader (raw)"
+contender recv_reader_utf8 receive "reader+utf8 (raw)"
 contender recv_wsx_raw receive "wsx listen raw"
 contender recv_wsx_raw_json receive "wsx listen raw, JSON"
 contender recv_wsx_pretty_json receive "wsx listen pretty, JSON"
@@ -572,6 +577,14 @@ ceiling() {
 	r=$(awk -v a="$(agg "$1" 1 median)" -v b="$(agg "$2" 1 median)" 'BEGIN { printf "%.1f", b / a }')
 	check "$3" "(scale) ${LABEL[$1]} this much faster than ${LABEL[$2]}" "${r}x" - INFO
 }
+# ratio A B TARGET [cpu]: median(A) / median(B), for scale (no target): how
+# far a reference that does what wsx must do is from one that skips it.
+ratio() {
+	local f=1 what=time
+	[ "${4:-}" != cpu ] || f=6 what=CPU
+	check "$3" "(scale) ${LABEL[$1]} $what / ${LABEL[$2]}" \
+		"$(awk -v a="$(agg "$1" $f median)" -v b="$(agg "$2" $f median)" 'BEGIN { printf "%.2fx", b ? a / b : 0 }')" - INFO
+}
 # rss_below KEY MIB TARGET: the largest peak RSS of KEY's runs.
 rss_below() {
 	local m res
@@ -622,8 +635,9 @@ if [ "$WSCAT" != 0 ]; then
 else
 	check start-up "wsx send >= 20x faster than wscat" - ">= 20x" "SKIP (WSCAT=0)"
 fi
-at_most start_wsx_send start_coalesced 1.2 start-up
-[ "$WSCAT" = 0 ] || ceiling start_coalesced start_wscat start-up
+at_most start_wsx_send start_oneshot 1.2 start-up
+ratio start_wsx_send start_coalesced start-up
+[ "$WSCAT" = 0 ] || ceiling start_oneshot start_wscat start-up
 delivered end_silent end
 delivered end_head end
 at_most_ms end_silent 500 end
@@ -631,6 +645,8 @@ at_most_ms end_head 100 end
 for k in recv_wsx_raw recv_wsx_raw_json recv_wsx_pretty_json recv_wsx_jsonl_json; do delivered "$k" receive; done
 at_most recv_wsx_raw recv_reader 1.05 receive
 at_most recv_wsx_raw recv_reader 1.05 receive cpu
+ratio recv_reader_utf8 recv_reader receive cpu
+ratio recv_wsx_raw recv_reader_utf8 receive cpu
 at_most recv_wsx_pretty_json recv_wsx_raw_json 2 receive
 at_most recv_wsx_jsonl_json recv_wsx_raw_json 2 receive
 for k in mem_send_file mem_listen_big mem_relay; do delivered "$k" memory; done
