@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # release-check.sh: checks goreleaser.yml and builds a snapshot release, then
-# looks inside it: the archive for this machine holds wsx, README.md, LICENSE
-# and wsx.1; wsx --version reports the snapshot's version and commit; the man
-# page renders; checksums cover every archive.
+# looks inside it: the archive for this machine holds wsx, README.md, LICENSE,
+# wsx.1 and a completion script for every shell wsx offers; wsx --version
+# reports the snapshot's version and commit; the man page renders; checksums
+# cover every archive.
 #
 # goreleaser runs at a pinned version through `go run`, not from go.mod: its
 # dependency tree is huge. The first run builds it (several minutes on two
@@ -39,6 +40,21 @@ tar -xzf "$archive" -C "$tmp/unpacked"
 ls "$tmp/unpacked"
 for f in wsx README.md LICENSE wsx.1; do
 	[ -e "$tmp/unpacked/$f" ] || fail "$archive has no $f"
+done
+
+# The shells are read from the released wsx's own usage line (bash|zsh|fish),
+# so a shell added to wsx but not to goreleaser.yml's hooks fails here.
+echo "== completions in the archive"
+shells=$("$tmp/unpacked/wsx" completion --help | sed -n 's/^ *wsx completion .* \([a-z|]*\)$/\1/p' | tr '|' ' ')
+[ -n "$shells" ] || fail "wsx completion --help names no shell"
+for sh in $shells; do
+	"$tmp/unpacked/wsx" completion "$sh" >"$tmp/want"
+	found=
+	for f in "$tmp/unpacked/completions/"*; do
+		if cmp -s "$f" "$tmp/want"; then found=${f#"$tmp/unpacked/"}; fi
+	done
+	[ -n "$found" ] || fail "$archive has no completion script for $sh"
+	echo "$sh: $found"
 done
 
 for target in linux_amd64 linux_arm64 darwin_amd64 darwin_arm64; do
