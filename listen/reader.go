@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -43,14 +44,17 @@ type Options struct {
 
 // Reader is the single goroutine that reads from a connection.
 type Reader struct {
-	conn  *websocket.Conn
-	tap   *wire.Tap
-	out   *format.Printer
-	opts  Options
-	buf   []byte // the message being read, reused
-	check utf8check.Checker
-	count chan struct{}
-	pings *pings
+	conn *websocket.Conn
+	tap  *wire.Tap
+	out  *format.Printer
+	opts Options
+	// streams says, for text ([0]) and binary ([1]), whether a message
+	// over streamAbove is printed as it arrives
+	streams [2]bool
+	buf     []byte // the message being read, reused
+	check   utf8check.Checker
+	count   chan struct{}
+	pings   *pings
 	// own is counted by the reader goroutine alone, without atomic
 	// operations (three per message cost more than the tap); publish
 	// copies it for the other goroutines whenever the reader may wait,
@@ -81,6 +85,8 @@ func (r *Reader) stamp() {
 // NewReader makes the reader loop for conn, whose bytes pass through tap.
 func NewReader(conn *websocket.Conn, tap *wire.Tap, out *format.Printer, o Options) *Reader {
 	r := &Reader{conn: conn, tap: tap, out: out, opts: o, count: make(chan struct{}), pings: newPings(), epoch: time.Now()}
+	whole := len(o.Filters) == 0 && o.Select == "" && o.OnMessage == nil // nothing needs the message whole
+	r.streams = [2]bool{whole && o.StreamText && out.Streamable(false), whole && out.Streamable(true)}
 	conn.SetPingHandler(r.ping)
 	conn.SetPongHandler(r.pong)
 	return r
@@ -218,9 +224,8 @@ func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
 		r.own.bytes += n
 		return r.readFailed(res, err)
 	}
-	streamable := r.out.Streamable(binary) && (binary || r.opts.StreamText) &&
-		len(r.opts.Filters) == 0 && r.opts.Select == "" && r.opts.OnMessage == nil
-	limit := -1
+	streamable := r.streams[b2i(binary)]
+	limit := math.MaxInt
 	if streamable {
 		limit = streamAbove + 1
 	}
@@ -269,8 +274,16 @@ func (r *Reader) print(res *Result, binary bool, data []byte) (stop bool) {
 	return false
 }
 
-// read reads a message to its end, or up to limit bytes (limit < 0: no
-// limit), into the reader's buffer, which it returns: the data is valid
+// b2i is 1 for true, 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// read reads a message to its end, or up to limit bytes, into the reader's
+// buffer, which it returns: the data is valid
 // until the next message. With check, the text is checked as it comes,
 // piece by piece as gorilla hands the frames on, so that invalid UTF-8
 // ends the read at the fragment that holds it (a *utf8check.Error), not
@@ -278,16 +291,12 @@ func (r *Reader) print(res *Result, binary bool, data []byte) (stop bool) {
 func (r *Reader) read(rd io.Reader, limit int, check *utf8check.Checker) ([]byte, error) {
 	b := r.buf[:0]
 	var err error
-	for limit < 0 || len(b) < limit {
+	for len(b) < limit {
 		if len(b) == cap(b) {
 			b = slices.Grow(b, max(cap(b), 512)) // room to read into
 		}
-		end := cap(b)
-		if limit >= 0 {
-			end = min(end, limit)
-		}
 		var n int
-		n, err = rd.Read(b[len(b):end])
+		n, err = rd.Read(b[len(b):min(cap(b), limit)])
 		if check != nil && n > 0 {
 			if _, cerr := check.Write(b[len(b) : len(b)+n]); cerr != nil {
 				err = cerr

@@ -379,7 +379,7 @@ recv_run() {
 }
 BLAST="blast?n=$N_BLAST&size=16"
 c_recv_reader() { recv_run "$1" "$N_BLAST" 1 "$tmp/bin/reader" "$URL/$BLAST"; }
-c_recv_reader_utf8() { recv_run "$1" "$N_BLAST" 1 "$tmp/bin/reader" -utf8 "$URL/$BLAST"; }
+c_recv_reader_floor() { recv_run "$1" "$N_BLAST" 1 "$tmp/bin/reader" -utf8 -flush "$URL/$BLAST"; }
 c_recv_wsx_raw() { recv_run "$1" "$N_BLAST" 1 "$WSX" listen -q --format raw "$URL/$BLAST"; }
 c_recv_wsx_raw_json() { recv_run "$1" "$N_BLAST" 0 "$WSX" listen -q --format raw "$URL/$BLAST&json=1"; }
 c_recv_wsx_pretty_json() { recv_run "$1" "$N_BLAST" 0 "$WSX" listen -q --format pretty "$URL/$BLAST&json=1"; }
@@ -418,7 +418,7 @@ contender start_coalesced start-up "coalesced"
 contender end_silent end "send SINK hi, no reply"
 contender end_head end "listen | head -2, quiet"
 contender recv_reader receive "reader (raw)"
-contender recv_reader_utf8 receive "reader+utf8 (raw)"
+contender recv_reader_floor receive "reader -utf8 -flush (raw)"
 contender recv_wsx_raw receive "wsx listen raw"
 contender recv_wsx_raw_json receive "wsx listen raw, JSON"
 contender recv_wsx_pretty_json receive "wsx listen pretty, JSON"
@@ -645,8 +645,8 @@ at_most_ms end_head 100 end
 for k in recv_wsx_raw recv_wsx_raw_json recv_wsx_pretty_json recv_wsx_jsonl_json; do delivered "$k" receive; done
 at_most recv_wsx_raw recv_reader 1.05 receive
 at_most recv_wsx_raw recv_reader 1.05 receive cpu
-ratio recv_reader_utf8 recv_reader receive cpu
-ratio recv_wsx_raw recv_reader_utf8 receive cpu
+ratio recv_reader_floor recv_reader receive cpu
+ratio recv_wsx_raw recv_reader_floor receive cpu
 at_most recv_wsx_pretty_json recv_wsx_raw_json 2 receive
 at_most recv_wsx_jsonl_json recv_wsx_raw_json 2 receive
 for k in mem_send_file mem_listen_big mem_relay; do delivered "$k" memory; done

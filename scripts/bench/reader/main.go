@@ -5,16 +5,22 @@
 //
 // With -utf8 it also does what RFC 6455 §8.1 asks of a client, and the
 // plain reader skips: it reads each text message whole and checks that it
-// is UTF-8 before printing it, failing on the first that is not. That is
-// the floor for a client that reads through gorilla and keeps the rule.
+// is UTF-8 before printing it, failing on the first that is not. With
+// -flush it also writes what its stdout buffer holds before every read
+// from the network, which may wait: no message it has read stays unseen
+// while it waits (the plain reader holds up to 64 KiB of them until more
+// come). Both together are the floor for a client that reads through
+// gorilla and keeps both rules, as wsx does.
 //
-// Usage: reader [-utf8] URL > out
+// Usage: reader [-utf8] [-flush] URL > out
 package main
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"log"
+	"net"
 	"os"
 	"slices"
 	"unicode/utf8"
@@ -24,21 +30,35 @@ import (
 
 func main() {
 	log.SetFlags(0)
+	checked, flush := false, false
 	args := os.Args[1:]
-	checked := len(args) == 2 && args[0] == "-utf8"
-	if checked {
+	for len(args) > 1 {
+		switch args[0] {
+		case "-utf8":
+			checked = true
+		case "-flush":
+			flush = true
+		default:
+			log.Fatal("usage: reader [-utf8] [-flush] URL > out")
+		}
 		args = args[1:]
 	}
 	if len(args) != 1 {
-		log.Fatal("usage: reader [-utf8] URL > out")
+		log.Fatal("usage: reader [-utf8] [-flush] URL > out")
 	}
+	out := bufio.NewWriterSize(os.Stdout, 64<<10)
 	d := websocket.Dialer{ReadBufferSize: 64 << 10, WriteBufferSize: 4 << 10}
+	if flush {
+		d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			return &flushConn{Conn: c, out: out}, err
+		}
+	}
 	ws, _, err := d.Dial(args[0], nil)
 	if err != nil {
 		log.Fatal(err)
 	}
 	ws.SetReadLimit(1 << 30)
-	out := bufio.NewWriterSize(os.Stdout, 64<<10)
 	buf := make([]byte, 0, 512)
 	for {
 		typ, r, err := ws.NextReader()
@@ -62,6 +82,19 @@ func main() {
 		}
 		out.WriteByte('\n')
 	}
+}
+
+// flushConn flushes out before each read from the network.
+type flushConn struct {
+	net.Conn
+	out *bufio.Writer
+}
+
+func (c *flushConn) Read(p []byte) (int, error) {
+	if err := c.out.Flush(); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
 }
 
 // readWhole appends the rest of r to buf, growing it only when full.
