@@ -113,30 +113,38 @@ func TestREADME(t *testing.T) {
 func parseTranscripts(readme string) ([]transcript, error) {
 	lines := strings.Split(readme, "\n")
 	var out []transcript
-	for i := 0; i < len(lines); i++ {
-		if !strings.HasPrefix(lines[i], "```") {
+	for open := 0; open < len(lines); open++ {
+		if !strings.HasPrefix(lines[open], "```") {
 			continue
 		}
-		open := i
-		for i++; i < len(lines) && !strings.HasPrefix(lines[i], "```"); i++ {
+		end := open + 1 // the closing fence
+		for end < len(lines) && !strings.HasPrefix(lines[end], "```") {
+			end++
 		}
-		body := lines[open+1 : i]
-		if lines[open] != "```" || !hasWsxCommand(body) {
-			continue
-		}
-		tr := transcript{line: open + 1}
-		if open > 0 {
-			if err := tr.readMarker(lines[open-1]); err != nil {
-				return nil, fmt.Errorf("README.md:%d: %v", open, err)
+		if body := lines[open+1 : end]; lines[open] == "```" && hasWsxCommand(body) {
+			tr, err := newTranscript(lines, open, body)
+			if err != nil {
+				return nil, err
 			}
+			out = append(out, tr)
 		}
-		var err error
-		if tr.steps, err = parseSteps(body, open+2); err != nil {
-			return nil, err
-		}
-		out = append(out, tr)
+		open = end
 	}
 	return out, nil
+}
+
+// newTranscript reads the transcript whose opening fence is lines[open], and
+// the marker on the line before it, if any.
+func newTranscript(lines []string, open int, body []string) (transcript, error) {
+	tr := transcript{line: open + 1}
+	if open > 0 {
+		if err := tr.readMarker(lines[open-1]); err != nil {
+			return tr, fmt.Errorf("README.md:%d: %v", open, err)
+		}
+	}
+	var err error
+	tr.steps, err = parseSteps(body, open+2)
+	return tr, err
 }
 
 // hasWsxCommand reports whether a block's lines hold a `$ wsx` command.
@@ -482,4 +490,30 @@ func doubleQuoted(s string, word *strings.Builder) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf(`unterminated "`)
+}
+
+// The comparison's own rules: measured durations match any, whole seconds and
+// everything else exactly, and the streams interleave but keep their order.
+func TestTranscriptCompare(t *testing.T) {
+	want := step{line: 10, output: []readmeLine{
+		{11, "connected in 1.2ms"},
+		{12, "hello"},
+		{13, "timed out after --timeout 2s"},
+	}}
+	for _, c := range []struct {
+		out, errs []string
+		fails     string // the README line the failure names; "" for a match
+	}{
+		{[]string{"hello"}, []string{"connected in 895.1µs", "timed out after --timeout 2s"}, ""},
+		{[]string{"hello"}, []string{"connected in 1.99s", "timed out after --timeout 2s"}, ""},
+		{[]string{"hello"}, []string{"connected in 1.2ms", "timed out after --timeout 3s"}, "README.md:13:"},
+		{[]string{"hello", "timed out after --timeout 2s"}, []string{"connected in 1.2ms"}, ""},
+		{nil, []string{"hello", "connected in 1.2ms", "timed out after --timeout 2s"}, "README.md:11:"},
+		{[]string{"hello", "more"}, []string{"connected in 1.2ms", "timed out after --timeout 2s"}, "README.md:13: wsx printed more"},
+	} {
+		msg := want.compare(c.out, c.errs)
+		if c.fails == "" && msg != "" || !strings.HasPrefix(msg, c.fails) {
+			t.Errorf("stdout %q, stderr %q: got %q, want a message starting %q", c.out, c.errs, msg, c.fails)
+		}
+	}
 }
