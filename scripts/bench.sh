@@ -379,7 +379,7 @@ recv_run() {
 }
 BLAST="blast?n=$N_BLAST&size=16"
 c_recv_reader() { recv_run "$1" "$N_BLAST" 1 "$tmp/bin/reader" "$URL/$BLAST"; }
-c_recv_reader_floor() { recv_run "$1" "$N_BLAST" 1 "$tmp/bin/reader" -utf8 -flush "$URL/$BLAST"; }
+c_recv_reader_floor() { recv_run "$1" "$N_BLAST" 1 "$tmp/bin/reader" -utf8 -flush -tap "$URL/$BLAST"; }
 c_recv_wsx_raw() { recv_run "$1" "$N_BLAST" 1 "$WSX" listen -q --format raw "$URL/$BLAST"; }
 c_recv_wsx_raw_json() { recv_run "$1" "$N_BLAST" 0 "$WSX" listen -q --format raw "$URL/$BLAST&json=1"; }
 c_recv_wsx_pretty_json() { recv_run "$1" "$N_BLAST" 0 "$WSX" listen -q --format pretty "$URL/$BLAST&json=1"; }
@@ -418,7 +418,7 @@ contender start_coalesced start-up "coalesced"
 contender end_silent end "send SINK hi, no reply"
 contender end_head end "listen | head -2, quiet"
 contender recv_reader receive "reader (raw)"
-contender recv_reader_floor receive "reader -utf8 -flush (raw)"
+contender recv_reader_floor receive "reader -utf8 -flush -tap"
 contender recv_wsx_raw receive "wsx listen raw"
 contender recv_wsx_raw_json receive "wsx listen raw, JSON"
 contender recv_wsx_pretty_json receive "wsx listen pretty, JSON"

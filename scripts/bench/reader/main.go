@@ -10,9 +10,11 @@
 // from the network, which may wait: no message it has read stays unseen
 // while it waits (the plain reader holds up to 64 KiB of them until more
 // come). Both together are the floor for a client that reads through
-// gorilla and keeps both rules, as wsx does.
+// gorilla and keeps both rules, as wsx does. With -tap the connection also
+// passes through wsx's wire.Tap, which follows every frame as it arrives
+// (for --trace and the close frame as sent): the floor of wsx's design.
 //
-// Usage: reader [-utf8] [-flush] URL > out
+// Usage: reader [-utf8] [-flush] [-tap] URL > out
 package main
 
 import (
@@ -26,11 +28,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/wsx-cli/wsx/internal/wire"
 )
 
 func main() {
 	log.SetFlags(0)
-	checked, flush := false, false
+	checked, flush, tap := false, false, false
 	args := os.Args[1:]
 	for len(args) > 1 {
 		switch args[0] {
@@ -38,20 +42,31 @@ func main() {
 			checked = true
 		case "-flush":
 			flush = true
+		case "-tap":
+			tap = true
 		default:
-			log.Fatal("usage: reader [-utf8] [-flush] URL > out")
+			log.Fatal("usage: reader [-utf8] [-flush] [-tap] URL > out")
 		}
 		args = args[1:]
 	}
 	if len(args) != 1 {
-		log.Fatal("usage: reader [-utf8] [-flush] URL > out")
+		log.Fatal("usage: reader [-utf8] [-flush] [-tap] URL > out")
 	}
 	out := bufio.NewWriterSize(os.Stdout, 64<<10)
 	d := websocket.Dialer{ReadBufferSize: 64 << 10, WriteBufferSize: 4 << 10}
-	if flush {
+	if flush || tap {
 		d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-			return &flushConn{Conn: c, out: out}, err
+			if err != nil {
+				return nil, err
+			}
+			if tap {
+				c = wire.NewTap(c)
+			}
+			if flush {
+				c = &flushConn{Conn: c, out: out}
+			}
+			return c, nil
 		}
 	}
 	ws, _, err := d.Dial(args[0], nil)
