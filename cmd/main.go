@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/internal/outwatch"
@@ -71,13 +72,22 @@ func Main(args []string, env *Env) int {
 	app := newApp(env)
 	args, err := reorder(app, args)
 	if err == nil {
-		err = app.Run(append([]string{"wsx"}, args...))
+		err = run(app, args)
 	}
 	if err != nil {
 		paint := format.NewPalette(format.ColorEnabled(colorFlag(args), env.StderrTTY, env.Getenv))
 		report(env.Stderr, paint, err)
 	}
 	return exit.Status(err)
+}
+
+// run runs app with args as reorder leaves them.
+func run(app *cli.App, args []string) error {
+	line, err := commandLine(app, args)
+	if err != nil {
+		return err
+	}
+	return app.Run(append([]string{"wsx"}, line...))
 }
 
 // colorFlag is the --color the command line gives (auto when none, or an
