@@ -5,16 +5,16 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/internal/exit"
 )
 
 // reorder moves every flag of a command in front of its arguments, so that
-// flags may stand before or after the URL (urfave/cli stops at the first
-// argument). "--" still ends the flags: what follows is an argument even when
+// flags may stand before or after the URL (readFlags, as Go's flag package,
+// stops at the first argument). "--" still ends the flags: what follows is an argument even when
 // it starts with "-". "wsx URL ..." and "wsx -flags URL ..." mean
 // "wsx connect ...".
-func reorder(app *cli.App, args []string) ([]string, error) {
+func reorder(app *cli.Command, args []string) ([]string, error) {
 	if len(args) == 0 || isGlobalFlag(args[0]) {
 		return args, nil
 	}
@@ -117,7 +117,7 @@ func takesValue(f cli.Flag) bool {
 // commandLine is args, as reorder leaves them, spelled for urfave/cli: the
 // command, if one is named, then its flags, each as --name=value, then "--"
 // and the arguments.
-func commandLine(root *cli.App, args []string) ([]string, error) {
+func commandLine(root *cli.Command, args []string) ([]string, error) {
 	if len(args) > 0 {
 		if c := root.Command(args[0]); c != nil {
 			line, err := readFlags("wsx "+c.Name, append(slices.Clip(c.Flags), cli.HelpFlag), args[1:])

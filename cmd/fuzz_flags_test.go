@@ -11,14 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/closecodes"
 	"github.com/wsx-cli/wsx/internal/wstest"
 )
 
 // Fuzz targets for the parsers of flag values (cmd/flags.go, cmd/args.go).
-// They call the parsing functions directly, never the app: urfave/cli keeps
-// globals, so cmd's tests do not run the app in parallel.
+// They call the parsing functions directly, never the app.
 
 // FuzzParseCloseCode: --close-code (and /close) takes a code wsx may send.
 // What it accepts is what closecodes.Parse reads, and sendable; what wsx

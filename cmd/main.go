@@ -3,6 +3,7 @@
 package cmd
 
 import (
+	"context"
 	"io"
 	"os"
 	"os/signal"
@@ -10,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/internal/outwatch"
@@ -82,12 +83,12 @@ func Main(args []string, env *Env) int {
 }
 
 // run runs app with args as reorder leaves them.
-func run(app *cli.App, args []string) error {
+func run(app *cli.Command, args []string) error {
 	line, err := commandLine(app, args)
 	if err != nil {
 		return err
 	}
-	return app.Run(append([]string{"wsx"}, line...))
+	return app.Run(context.Background(), append([]string{"wsx"}, line...))
 }
 
 // colorFlag is the --color the command line gives (auto when none, or an
