@@ -61,9 +61,27 @@ func versionFrom(v, commit, date string, info *debug.BuildInfo) string {
 	return v
 }
 
-// newApp builds a fresh command tree for one run: urfave/cli keeps flag
-// values in its structures.
-func newApp(env *Env) *cli.Command {
+// commands are wsx's commands by name, in the order its help lists them.
+var commands = []struct {
+	name  string
+	build func(*Env) *cli.Command
+}{
+	{"connect", connectCommand},
+	{"send", sendCommand},
+	{"listen", listenCommand},
+	{"probe", probeCommand},
+	{"serve", serveCommand},
+	{"codes", codesCommand},
+	{"completion", completionCommand},
+	{"man", manCommand},
+}
+
+// newApp builds a fresh command tree for one run (urfave/cli keeps flag
+// values in its structures). It holds only the command named, but for ""
+// (the root's run: its help lists them all), man and completion, which
+// describe every command: urfave/cli sets up each command of the tree, its
+// flags and its help flag, on every run.
+func newApp(env *Env, name string) *cli.Command {
 	app := &cli.Command{
 		Name:            "wsx",
 		Usage:           "a command-line WebSocket client: curl and netcat for ws:// and wss://",
@@ -82,20 +100,14 @@ func newApp(env *Env) *cli.Command {
 			cli.ShowRootCommandHelp(c)
 			return exit.Silent(exit.Usage)
 		},
-		Commands: []*cli.Command{
-			connectCommand(env),
-			sendCommand(env),
-			listenCommand(env),
-			probeCommand(env),
-			serveCommand(env),
-			codesCommand(env),
-			completionCommand(env),
-			manCommand(env),
-		},
 	}
-	for _, c := range app.Commands {
-		c.OnUsageError = onUsageError
-		c.DisableSliceFlagSeparator = true // each command reads its own setting
+	for _, cmd := range commands {
+		if name == "" || name == "man" || name == "completion" || name == cmd.name {
+			c := cmd.build(env)
+			c.OnUsageError = onUsageError
+			c.DisableSliceFlagSeparator = true // each command reads its own setting
+			app.Commands = append(app.Commands, c)
+		}
 	}
 	return app
 }

@@ -9,28 +9,42 @@ import (
 	"github.com/wsx-cli/wsx/internal/exit"
 )
 
-// reorder moves every flag of a command in front of its arguments, so that
-// flags may stand before or after the URL (readFlags, as Go's flag package,
-// stops at the first argument). "--" still ends the flags: what follows is an argument even when
-// it starts with "-". "wsx URL ..." and "wsx -flags URL ..." mean
-// "wsx connect ...".
-func reorder(app *cli.Command, args []string) ([]string, error) {
+// commandOf names the command that args run: the one they name, connect
+// for a URL or a command's flag ("wsx URL ..." and "wsx -flags URL ..."
+// mean "wsx connect ..."), or "" when the root runs (no arguments, a root
+// flag first, or an unknown command, which the root reports).
+func commandOf(args []string) string {
 	if len(args) == 0 || isGlobalFlag(args[0]) {
+		return ""
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.name
+		}
+	}
+	if strings.HasPrefix(args[0], "-") || looksLikeURL(args[0]) {
+		return "connect"
+	}
+	return ""
+}
+
+// reorder moves every flag of name, the command that args run, in front of
+// its arguments, so that flags may stand before or after the URL (readFlags,
+// as Go's flag package, stops at the first argument), and names connect
+// where args only imply it. "--" still ends the flags: what follows is an
+// argument even when it starts with "-". The root's args stay as they are.
+func reorder(app *cli.Command, name string, args []string) ([]string, error) {
+	if name == "" {
 		return args, nil
 	}
-	c := app.Command(args[0])
-	if c == nil {
-		if !strings.HasPrefix(args[0], "-") && !looksLikeURL(args[0]) {
-			return args, nil // an unknown command: the app reports it
-		}
-		c = app.Command("connect")
-		args = append([]string{"connect"}, args...)
+	if args[0] != name {
+		args = append([]string{name}, args...)
 	}
-	rest, err := splitFlags(c.Flags, args[1:])
+	rest, err := splitFlags(app.Command(name).Flags, args[1:])
 	if err != nil {
 		return nil, err
 	}
-	return append([]string{args[0]}, rest...), nil
+	return append([]string{name}, rest...), nil
 }
 
 func isGlobalFlag(a string) bool {

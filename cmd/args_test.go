@@ -12,11 +12,42 @@ import (
 	"github.com/wsx-cli/wsx/internal/exit"
 )
 
+// commandOf names the command a run needs: the named one, connect for a
+// URL or a command's flag, and none (the root's run) otherwise. commands
+// holds each command under its own name.
+func TestCommandOf(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"--help", "send"}, ""},
+		{[]string{"-V"}, ""},
+		{[]string{"conect", "ws://x"}, ""},
+		{[]string{"help"}, ""},
+		{[]string{"send", "ws://x"}, "send"},
+		{[]string{"completion", "bash"}, "completion"},
+		{[]string{"ws://x", "-q"}, "connect"},
+		{[]string{"127.0.0.1:1"}, "connect"},
+		{[]string{"-q", "ws://x"}, "connect"},
+		{[]string{"-V=0"}, "connect"},
+	} {
+		if got := commandOf(tc.args); got != tc.want {
+			t.Errorf("commandOf(%q) = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+	for _, c := range commands {
+		if got := c.build(&Env{}).Name; got != c.name {
+			t.Errorf("commands[%q] builds the command %q", c.name, got)
+		}
+	}
+}
+
 // commandLine spells what reorder leaves for urfave/cli, and refuses the
 // flags Go's flag package refuses, naming the command in the hint. The
 // root's flags end at its first argument.
 func TestCommandLine(t *testing.T) {
-	app := newApp(&Env{})
+	app := newApp(&Env{}, "")
 	for _, tc := range []struct {
 		args, want []string
 		err        string

@@ -11,7 +11,7 @@ import (
 // Every command and every spelling of every flag of the real app is in each
 // completion script and in the man page: they are written from the app itself.
 func TestDocsCoverEveryFlag(t *testing.T) {
-	app := newApp(&Env{})
+	app := newApp(&Env{}, "")
 	d := docApp(app)
 	docs := map[string]string{
 		"bash": clidoc.Bash(d),
@@ -100,7 +100,7 @@ func TestDocFlagChoices(t *testing.T) {
 // every command its help flag, are those of the tree before it ran: the
 // help flag once for each command.
 func TestDocsOfARun(t *testing.T) {
-	d := docApp(newApp(&Env{}))
+	d := docApp(newApp(&Env{}, ""))
 	for args, want := range map[[2]string]string{
 		{"completion", "bash"}: clidoc.Bash(d),
 		{"completion", "zsh"}:  clidoc.Zsh(d),

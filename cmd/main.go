@@ -70,8 +70,9 @@ func Main(args []string, env *Env) int {
 	if env.Now == nil {
 		env.Now = time.Now
 	}
-	app := newApp(env)
-	args, err := reorder(app, args)
+	name := commandOf(args)
+	app := newApp(env, name)
+	args, err := reorder(app, name, args)
 	if err == nil {
 		err = run(app, args)
 	}

@@ -113,7 +113,7 @@ func readSessionFlags(t *testing.T, command string, args ...string) *session.Opt
 	t.Helper()
 	env := &Env{Getenv: func(string) string { return "" }}
 	var so *session.Options
-	app := newApp(env)
+	app := newApp(env, "")
 	for _, c := range app.Commands {
 		if c.Name == command {
 			c.Action = func(_ context.Context, c *cli.Command) error {
