@@ -1,11 +1,12 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"runtime/debug"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/dial"
 	"github.com/wsx-cli/wsx/internal/exit"
@@ -19,7 +20,8 @@ var (
 )
 
 func init() {
-	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print the version", DisableDefaultText: true}
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print the version", HideDefault: true, Local: true}
+	cli.HelpPrinter = printHelp
 }
 
 // versionString reports the release version, or what the Go toolchain
@@ -59,61 +61,62 @@ func versionFrom(v, commit, date string, info *debug.BuildInfo) string {
 	return v
 }
 
-// newApp builds a fresh app for one run: urfave/cli keeps flag values in
-// its structures between runs.
-func newApp(env *Env) *cli.App {
-	app := &cli.App{
-		Name:                      "wsx",
-		Usage:                     "a command-line WebSocket client: curl and netcat for ws:// and wss://",
-		UsageText:                 "wsx COMMAND [flags] URL [args]   (flags may also follow the URL; -- ends them)",
-		Version:                   versionString(),
-		Writer:                    env.Stdout,
-		ErrWriter:                 env.Stderr,
-		HideHelpCommand:           true,
-		DisableSliceFlagSeparator: true,
-		ExitErrHandler:            func(*cli.Context, error) {},
-		OnUsageError:              onUsageError,
-		Action: func(c *cli.Context) error {
+// commands are wsx's commands by name, in the order its help lists them.
+var commands = []struct {
+	name  string
+	build func(*Env) *cli.Command
+}{
+	{"connect", connectCommand},
+	{"send", sendCommand},
+	{"listen", listenCommand},
+	{"probe", probeCommand},
+	{"serve", serveCommand},
+	{"codes", codesCommand},
+	{"completion", completionCommand},
+	{"man", manCommand},
+}
+
+// newApp builds a fresh command tree for one run (urfave/cli keeps flag
+// values in its structures). It holds only the command named, but for ""
+// (the root's run: its help lists them all), man and completion, which
+// describe every command: urfave/cli sets up each command of the tree, its
+// flags and its help flag, on every run.
+func newApp(env *Env, name string) *cli.Command {
+	app := &cli.Command{
+		Name:            "wsx",
+		Usage:           "a command-line WebSocket client: curl and netcat for ws:// and wss://",
+		UsageText:       "wsx COMMAND [flags] URL [args]   (flags may also follow the URL; -- ends them)",
+		Version:         versionString(),
+		Writer:          env.Stdout,
+		ErrWriter:       env.Stderr,
+		HideHelpCommand: true,
+		ExitErrHandler:  func(context.Context, *cli.Command, error) {},
+		OnUsageError:    onUsageError,
+		Action: func(_ context.Context, c *cli.Command) error {
 			if c.NArg() > 0 {
 				return exit.Usagef("unknown command %q", c.Args().First()).Hint("'wsx --help' lists the commands")
 			}
-			c.App.Writer = env.Stderr // a usage mistake: help goes with the errors
-			cli.ShowAppHelp(c)
+			c.Writer = env.Stderr // a usage mistake: help goes with the errors
+			cli.ShowRootCommandHelp(c)
 			return exit.Silent(exit.Usage)
 		},
-		Commands: []*cli.Command{
-			connectCommand(env),
-			sendCommand(env),
-			listenCommand(env),
-			probeCommand(env),
-			serveCommand(env),
-			codesCommand(env),
-			completionCommand(env),
-			manCommand(env),
-		},
 	}
-	for _, c := range app.Commands {
-		c.OnUsageError = onUsageError
-		quietBoolDefaults(c.Flags)
+	for _, cmd := range commands {
+		if name == "" || name == "man" || name == "completion" || name == cmd.name {
+			c := cmd.build(env)
+			c.OnUsageError = onUsageError
+			c.DisableSliceFlagSeparator = true // each command reads its own setting
+			app.Commands = append(app.Commands, c)
+		}
 	}
 	return app
 }
 
-// quietBoolDefaults drops "(default: false)" from the help of switches.
-func quietBoolDefaults(flags []cli.Flag) {
-	for _, f := range flags {
-		if b, ok := f.(*cli.BoolFlag); ok {
-			b.DisableDefaultText = true
-		}
-	}
-}
-
-func onUsageError(c *cli.Context, err error, _ bool) error {
-	name := "wsx"
-	if c.Command != nil && c.Command.Name != "" && c.Command.Name != "wsx" {
-		name += " " + c.Command.Name
-	}
-	return exit.Usagef("%s", flagErrorText(err.Error())).Hint("'%s --help' lists the flags", name)
+// onUsageError words the errors that urfave/cli finds itself, as wsx words
+// the others. They are in flags readFlags did not read: a command's, named
+// after root flags that ask for nothing (wsx --help --help=false send -x).
+func onUsageError(_ context.Context, c *cli.Command, err error, _ bool) error {
+	return exit.Usagef("%s", flagErrorText(err.Error())).Hint("'%s --help' lists the flags", c.FullName())
 }
 
 var (
@@ -141,7 +144,7 @@ func dashes(name string) string {
 }
 
 // newPrinter reads the output flags; prompt prefixes incoming messages.
-func newPrinter(c *cli.Context, env *Env, prompt string) (*format.Printer, error) {
+func newPrinter(c *cli.Command, env *Env, prompt string) (*format.Printer, error) {
 	mode, err := format.ParseMode(c.String("format"))
 	if err != nil {
 		return nil, exit.Usagef("%v", err)
@@ -171,13 +174,13 @@ func newPrinter(c *cli.Context, env *Env, prompt string) (*format.Printer, error
 }
 
 // oneURL checks that a command got exactly one URL argument.
-func oneURL(c *cli.Context) (string, error) {
+func oneURL(c *cli.Command) (string, error) {
 	switch c.NArg() {
 	case 0:
-		return "", exit.Usagef("missing URL").Hint("wsx %s URL; 'wsx serve' starts a local server to try it on", c.Command.Name)
+		return "", exit.Usagef("missing URL").Hint("wsx %s URL; 'wsx serve' starts a local server to try it on", c.Name)
 	case 1:
 		return c.Args().First(), nil
 	}
-	return "", exit.Usagef("%s takes one URL, got %d arguments: %s", c.Command.Name, c.NArg(), dial.QuoteArgs(c.Args().Slice())).
+	return "", exit.Usagef("%s takes one URL, got %d arguments: %s", c.Name, c.NArg(), dial.QuoteArgs(c.Args().Slice())).
 		Hint("quote a message with spaces, and put -- before one that starts with -")
 }

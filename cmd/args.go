@@ -1,34 +1,50 @@
 package cmd
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/internal/exit"
 )
 
-// reorder moves every flag of a command in front of its arguments, so that
-// flags may stand before or after the URL (urfave/cli stops at the first
-// argument). "--" still ends the flags: what follows is an argument even when
-// it starts with "-". "wsx URL ..." and "wsx -flags URL ..." mean
-// "wsx connect ...".
-func reorder(app *cli.App, args []string) ([]string, error) {
+// commandOf names the command that args run: the one they name, connect
+// for a URL or a command's flag ("wsx URL ..." and "wsx -flags URL ..."
+// mean "wsx connect ..."), or "" when the root runs (no arguments, a root
+// flag first, or an unknown command, which the root reports).
+func commandOf(args []string) string {
 	if len(args) == 0 || isGlobalFlag(args[0]) {
+		return ""
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.name
+		}
+	}
+	if strings.HasPrefix(args[0], "-") || looksLikeURL(args[0]) {
+		return "connect"
+	}
+	return ""
+}
+
+// reorder moves every flag of name, the command that args run, in front of
+// its arguments, so that flags may stand before or after the URL (readFlags,
+// as Go's flag package, stops at the first argument), and names connect
+// where args only imply it. "--" still ends the flags: what follows is an
+// argument even when it starts with "-". The root's args stay as they are.
+func reorder(app *cli.Command, name string, args []string) ([]string, error) {
+	if name == "" {
 		return args, nil
 	}
-	c := app.Command(args[0])
-	if c == nil {
-		if !strings.HasPrefix(args[0], "-") && !looksLikeURL(args[0]) {
-			return args, nil // an unknown command: the app reports it
-		}
-		c = app.Command("connect")
-		args = append([]string{"connect"}, args...)
+	if args[0] != name {
+		args = append([]string{name}, args...)
 	}
-	rest, err := splitFlags(c.Flags, args[1:])
+	rest, err := splitFlags(app.Command(name).Flags, args[1:])
 	if err != nil {
 		return nil, err
 	}
-	return append([]string{args[0]}, rest...), nil
+	return append([]string{name}, rest...), nil
 }
 
 func isGlobalFlag(a string) bool {
@@ -57,13 +73,12 @@ type optionalValue interface {
 // then the other arguments in their order. With --help only the flags are
 // kept, so that help is shown wherever it was asked for.
 func splitFlags(defs []cli.Flag, args []string) ([]string, error) {
-	takesValue := map[string]bool{}
+	withValue := map[string]bool{}
 	optional := map[string]optionalValue{}
-	for _, f := range defs { // a flag takes a value unless it says it takes none (switches, probe's --ping)
-		tv, ok := f.(interface{ TakesValue() bool })
+	for _, f := range defs {
 		ov, isOptional := f.(optionalValue)
 		for _, n := range f.Names() {
-			takesValue[n] = !ok || tv.TakesValue()
+			withValue[n] = takesValue(f)
 			if isOptional && ov.hasOptionalValue() {
 				optional[n] = ov
 			}
@@ -90,7 +105,7 @@ func splitFlags(defs []cli.Flag, args []string) ([]string, error) {
 			flags = append(flags, a)
 			name := strings.TrimLeft(a, "-")
 			help = help || name == "help" || name == "h"
-			if strings.Contains(name, "=") || !takesValue[name] {
+			if strings.Contains(name, "=") || !withValue[name] {
 				continue
 			}
 			if i+1 == len(args) || args[i+1] == "--" {
@@ -104,4 +119,112 @@ func splitFlags(defs []cli.Flag, args []string) ([]string, error) {
 		return flags, nil
 	}
 	return append(append(flags, "--"), rest...), nil
+}
+
+// takesValue says whether f takes a value: a flag does unless it says it
+// takes none (switches, probe's --ping).
+func takesValue(f cli.Flag) bool {
+	tv, ok := f.(interface{ TakesValue() bool })
+	return !ok || tv.TakesValue()
+}
+
+// commandLine is args, as reorder leaves them, spelled for urfave/cli: the
+// command, if one is named, then its flags, each as --name=value, then "--"
+// and the arguments.
+func commandLine(root *cli.Command, args []string) ([]string, error) {
+	if len(args) > 0 {
+		if c := root.Command(args[0]); c != nil {
+			line, err := readFlags("wsx "+c.Name, append(slices.Clip(c.Flags), cli.HelpFlag), args[1:])
+			return append([]string{c.Name}, line...), err
+		}
+	}
+	return readFlags("wsx", []cli.Flag{cli.HelpFlag, cli.VersionFlag}, args)
+}
+
+// readFlags reads the flags at the start of args by the rules of Go's flag
+// package, which wsx's command line has always followed: one dash or two,
+// a value after "=" or, for a flag that takes one, in the next argument;
+// the flags end at the first argument that is not one, or at "--". It
+// refuses what that package refuses, in its order and wsx's words, and
+// returns the flags as --name=value, then "--" and the arguments: a
+// spelling that every flag parser reads alike, whatever its own rules for
+// -0, "-q " or --quiet=. who is the command as hints name it; defs are its
+// flags.
+func readFlags(who string, defs []cli.Flag, args []string) ([]string, error) {
+	byName := map[string]cli.Flag{}
+	for _, f := range defs {
+		for _, n := range f.Names() {
+			byName[n] = f
+		}
+	}
+	var line []string
+	given := map[string]bool{}
+	for len(args) > 0 && len(args[0]) > 1 && args[0][0] == '-' && args[0] != "--" {
+		a := args[0]
+		args = args[1:]
+		spelled := strings.TrimPrefix(a[1:], "-") // not empty: a is neither "-" nor "--"
+		if spelled[0] == '-' || spelled[0] == '=' {
+			return nil, flagError(who, "bad flag syntax: %s", a)
+		}
+		name, value, hasValue := strings.Cut(spelled, "=")
+		f := byName[name]
+		switch {
+		case f == nil:
+			return nil, flagError(who, "unknown flag %s", dashes(name))
+		case !hasValue && takesValue(f):
+			value, args = args[0], args[1:] // splitFlags saw to it that it has one
+		case !hasValue:
+			value = "true"
+		}
+		if err := checkValue(who, f, name, value); err != nil {
+			return nil, err
+		}
+		given[name] = true
+		line = append(line, "--"+name+"="+value)
+	}
+	if err := oneSpelling(who, defs, given); err != nil {
+		return nil, err
+	}
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+	}
+	return append(append(line, "--"), args...), nil
+}
+
+// checkValue refuses a value that name, a spelling of f, cannot hold: a
+// whole number's, or a switch's (given after "=").
+func checkValue(who string, f cli.Flag, name, value string) error {
+	switch f.(type) {
+	case *cli.IntFlag:
+		if _, err := strconv.ParseInt(value, 0, 64); err != nil {
+			return flagError(who, "invalid %s %q: want a whole number", dashes(name), value)
+		}
+	case *cli.BoolFlag:
+		if _, err := strconv.ParseBool(value); err != nil {
+			return flagError(who, "invalid boolean value %q for -%s: parse error", value, name)
+		}
+	}
+	return nil
+}
+
+// oneSpelling refuses a flag given under two of its names (-n 1 --count 2),
+// as urfave/cli v2 did.
+func oneSpelling(who string, defs []cli.Flag, given map[string]bool) error {
+	for _, f := range defs {
+		var names []string
+		for _, n := range f.Names() {
+			if given[n] {
+				names = append(names, n)
+			}
+		}
+		if len(names) > 1 {
+			return flagError(who, "Cannot use two forms of the same flag: %s %s", names[1], names[0])
+		}
+	}
+	return nil
+}
+
+// flagError is a usage error in a command's flags.
+func flagError(who, format string, args ...any) *exit.Error {
+	return exit.Usagef(format, args...).Hint("'%s --help' lists the flags", who)
 }

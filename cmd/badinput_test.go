@@ -67,6 +67,20 @@ var badInputs = []badInput{
 	{sessionCommands, []string{"URL", "--close-code"}, `flag --close-code needs a value`},
 	{sessionCommands, []string{"URL", "-n"}, `flag -n needs a value`},
 
+	// Flags spelled as Go's flag package refuses them: its rules are wsx's.
+	// The first wrong flag is the one named, and an error wins over --help.
+	{dialCommands, []string{"---x", "URL"}, `bad flag syntax: ---x`},
+	{dialCommands, []string{"-=x", "URL"}, `bad flag syntax: -=x`},
+	{dialCommands, []string{"-q ", "URL"}, `unknown flag --q `},
+	{dialCommands, []string{"--quiet=", "URL"}, `invalid boolean value "" for -quiet: parse error`},
+	{dialCommands, []string{"-q=maybe", "URL"}, `invalid boolean value "maybe" for -q: parse error`},
+	{dialCommands, []string{"-q", "--quiet", "URL"}, `Cannot use two forms of the same flag: q quiet`},
+	{dialCommands, []string{"--help", "-h", "URL"}, `Cannot use two forms of the same flag: h help`},
+	{[]string{"connect", "listen", "probe"}, []string{"-0", "URL"}, `unknown flag -0`},
+	{[]string{"send"}, []string{"-0", "URL", "hi"}, `--null and --whole frame stdin; they do not apply to message arguments`}, // -0 is --null
+	{sessionCommands, []string{"--count", "x", "--bogus", "URL"}, `invalid --count "x": want a whole number`},
+	{sessionCommands, []string{"--help", "-n", "x", "URL"}, `invalid -n "x": want a whole number`},
+
 	// Headers.
 	{dialCommands, []string{"-H", "NoColon", "URL"}, `invalid header in --header: want 'Name: value'`},
 	{dialCommands, []string{"-H", ":empty-name", "URL"}, `invalid header in --header: want 'Name: value'`},

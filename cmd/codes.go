@@ -1,13 +1,14 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/closecodes"
 	"github.com/wsx-cli/wsx/internal/exit"
 )
@@ -19,7 +20,7 @@ func codesCommand(env *Env) *cli.Command {
 		ArgsUsage: "[CODE|NAME...]",
 		Description: "With no arguments: every registered close code and the ranges.\n" +
 			"With arguments: the meaning of each (a number, a name in any spelling, or a word of one).",
-		Action: func(c *cli.Context) error {
+		Action: func(_ context.Context, c *cli.Command) error {
 			if c.NArg() == 0 {
 				printCodeTable(env.Stdout)
 				return nil

@@ -1,9 +1,10 @@
 package cmd
 
 import (
+	"context"
 	"io"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/internal/dial"
 	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/internal/session"
@@ -26,11 +27,11 @@ func connectCommand(env *Env) *cli.Command {
 			&cli.StringFlag{Name: "wait", Usage: "keep receiving exactly `DUR` after stdin ends (0: close at once; default: until the server is quiet)"},
 			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Usage: "close after `N` incoming messages"},
 		}),
-		Action: func(c *cli.Context) error { return runConnect(c, env) },
+		Action: func(_ context.Context, c *cli.Command) error { return runConnect(c, env) },
 	}
 }
 
-func runConnect(c *cli.Context, env *Env) error {
+func runConnect(c *cli.Command, env *Env) error {
 	rawURL, err := oneURL(c)
 	if err != nil {
 		return err
@@ -54,7 +55,7 @@ func runConnect(c *cli.Context, env *Env) error {
 
 // runInteractive is connect on a terminal: raw mode, a prompt with line
 // editing and history, incoming messages printed above it.
-func runInteractive(c *cli.Context, env *Env, dc *dial.Config, sc *session.Options) error {
+func runInteractive(c *cli.Command, env *Env, dc *dial.Config, sc *session.Options) error {
 	old, err := term.MakeRaw(env.StdinFd)
 	if err != nil {
 		return exit.Errorf(exit.Runtime, "cannot set up the terminal: %v", err)

@@ -14,8 +14,6 @@ import (
 	"github.com/wsx-cli/wsx/serve"
 )
 
-// Not parallel: in-process runs of Main must not overlap (urfave/cli's
-// shared HelpFlag).
 func TestDeeplyNestedMessage(t *testing.T) {
 	filter := [][]string{{"--filter", "a"}}
 	all := [][]string{{"--filter", "a"}, {"--select", "a"}, {"-f", "pretty"}, {"-f", "compact"}}

@@ -3,7 +3,7 @@ package cmd
 import (
 	"strings"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/internal/clidoc"
 )
 
@@ -11,10 +11,9 @@ import (
 // commands and flags, so they cannot fall behind them: docApp reads them
 // into internal/clidoc's plain description.
 
-// docApp describes app's visible commands (not help), the flag groups the
-// page lists once, and the release version alone, as the page's header
-// shows it.
-func docApp(app *cli.App) clidoc.App {
+// docApp describes app's visible commands, the flag groups the page lists
+// once, and the release version alone, as the page's header shows it.
+func docApp(app *cli.Command) clidoc.App {
 	d := clidoc.App{
 		Usage:   app.Usage,
 		Version: version,
@@ -25,9 +24,6 @@ func docApp(app *cli.App) clidoc.App {
 		},
 	}
 	for _, c := range app.VisibleCommands() {
-		if c.Name == "help" {
-			continue
-		}
 		d.Commands = append(d.Commands, clidoc.Command{
 			Name:        c.Name,
 			Usage:       c.Usage,
@@ -40,12 +36,14 @@ func docApp(app *cli.App) clidoc.App {
 	return d
 }
 
-// docFlags describes flags in the order they are declared.
+// docFlags describes flags in the order they are declared, but for the
+// help flag, which urfave/cli adds to every command once it runs: the
+// scripts and the page add it themselves.
 func docFlags(flags []cli.Flag) []clidoc.Flag {
 	var docs []clidoc.Flag
 	for _, f := range flags {
 		df, ok := f.(cli.DocGenerationFlag)
-		if !ok {
+		if !ok || f.Names()[0] == cli.HelpFlag.Names()[0] {
 			continue
 		}
 		d := clidoc.Flag{}
@@ -64,16 +62,14 @@ func docFlags(flags []cli.Flag) []clidoc.Flag {
 			}
 			d.Choices = choices(d.Arg)
 			d.File = d.Arg == "FILE"
-			d.Default = df.GetValue()
+			d.Default = defaultValue(f)
 			if d.Default == "0" || d.Default == "-1" {
 				d.Default = ""
 			}
 		} else {
 			d.Arg = ""
 		}
-		if sf, ok := f.(cli.DocGenerationSliceFlag); ok {
-			d.Repeatable = sf.IsSliceFlag()
-		}
+		d.Repeatable = repeatable(f)
 		docs = append(docs, d)
 	}
 	return docs

@@ -5,14 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/urfave/cli/v2"
 	"github.com/wsx-cli/wsx/internal/clidoc"
 )
 
 // Every command and every spelling of every flag of the real app is in each
 // completion script and in the man page: they are written from the app itself.
 func TestDocsCoverEveryFlag(t *testing.T) {
-	app := newApp(&Env{})
+	app := newApp(&Env{}, "")
 	d := docApp(app)
 	docs := map[string]string{
 		"bash": clidoc.Bash(d),
@@ -20,12 +19,7 @@ func TestDocsCoverEveryFlag(t *testing.T) {
 		"fish": clidoc.Fish(d),
 		"man":  clidoc.Man(d, ""),
 	}
-	var cmds []*cli.Command
-	for _, c := range app.VisibleCommands() {
-		if c.Name != "help" {
-			cmds = append(cmds, c)
-		}
-	}
+	cmds := app.VisibleCommands()
 	for _, c := range cmds {
 		for doc, text := range docs {
 			if !strings.Contains(text, c.Name) {
@@ -99,5 +93,26 @@ func TestDocFlagChoices(t *testing.T) {
 	}
 	if arg, text := unquoteUsage("wait `DUR` after `N`"); arg != "DUR" || text != "wait DUR after `N`" {
 		t.Errorf("unquoteUsage = %q, %q", arg, text)
+	}
+}
+
+// The scripts and the page that a run writes, where urfave/cli has given
+// every command its help flag, are those of the tree before it ran: the
+// help flag once for each command.
+func TestDocsOfARun(t *testing.T) {
+	d := docApp(newApp(&Env{}, ""))
+	for args, want := range map[[2]string]string{
+		{"completion", "bash"}: clidoc.Bash(d),
+		{"completion", "zsh"}:  clidoc.Zsh(d),
+		{"completion", "fish"}: clidoc.Fish(d),
+		{"man", ""}:            clidoc.Man(d, date),
+	} {
+		line := args[:1]
+		if args[1] != "" {
+			line = args[:]
+		}
+		if r := runWsx(&Env{}, line...); r.code != 0 || r.stdout.String() != want {
+			t.Errorf("wsx %s: exit %d, and not the docs of the tree before it ran:\n%s", strings.Join(line, " "), r.code, r.stdout)
+		}
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/closecodes"
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/dial"
@@ -18,8 +18,8 @@ import (
 // dialFlags is the shared dialer, given to every command that connects.
 func dialFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "protocol", Aliases: []string{"p"}, Usage: "offer subprotocol `NAME` (repeat it or give a comma list; order is preference)"},
-		&cli.StringSliceFlag{Name: "header", Aliases: []string{"H"}, Usage: "add request header `'Name: value'` (repeatable; @FILE reads one header a line)"},
+		listFlag("protocol", "offer subprotocol `NAME` (repeat it or give a comma list; order is preference)", "p"),
+		listFlag("header", "add request header `'Name: value'` (repeatable; @FILE reads one header a line)", "H"),
 		&cli.StringFlag{Name: "origin", Usage: "send Origin: `URL`"},
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "HTTP basic auth `USER[:PASS]` (also taken from ws://user:pass@host)"},
 		&cli.StringFlag{Name: "connect-timeout", Value: "10s", Usage: "limit DNS, TCP, TLS and upgrade to `DUR`"},
@@ -36,6 +36,12 @@ func dialFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "show-secrets", Usage: "with -v or --trace, show Authorization, Proxy-Authorization and Cookie values"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no status lines (errors still print)"},
 	}
+}
+
+// listFlag is a flag that may be repeated, its values kept in order, each
+// without the spaces around it (as urfave/cli v2 kept them).
+func listFlag(name, usage string, aliases ...string) cli.Flag {
+	return &cli.StringSliceFlag{Name: name, Aliases: aliases, Usage: usage, Config: cli.StringConfig{TrimSpace: true}}
 }
 
 // sessionFlags control the goal and the close of a session.
@@ -65,7 +71,7 @@ func reconnectFlags() []cli.Flag {
 const defaultPingTimeout = 30 * time.Second
 
 // readReconnect reads --reconnect and its flags into so.
-func readReconnect(c *cli.Context, so *session.Options) error {
+func readReconnect(c *cli.Command, so *session.Options) error {
 	if !c.Bool("reconnect") {
 		for _, f := range []string{"reconnect-delay", "reconnect-max"} {
 			if c.IsSet(f) {
@@ -112,7 +118,7 @@ func concat(sets ...[]cli.Flag) []cli.Flag {
 
 // durationFlag reads a duration flag; given empty, it is a mistake, not
 // "no limit" (--connect-timeout= must not turn the timeout off).
-func durationFlag(c *cli.Context, flag string) (time.Duration, error) {
+func durationFlag(c *cli.Command, flag string) (time.Duration, error) {
 	s := c.String(flag)
 	if s == "" && c.IsSet(flag) {
 		return 0, exit.Usagef("invalid --%s \"\": want a duration like 500ms, 3s or 2m", flag)
@@ -204,7 +210,7 @@ func splitList(values []string) []string {
 }
 
 // readDialConfig reads the shared dialer's flags for rawURL.
-func readDialConfig(c *cli.Context, env *Env, rawURL string) (*dial.Config, error) {
+func readDialConfig(c *cli.Command, env *Env, rawURL string) (*dial.Config, error) {
 	o := dial.Options{
 		URL:         rawURL,
 		Protocols:   c.StringSlice("protocol"),
@@ -234,7 +240,7 @@ func readDialConfig(c *cli.Context, env *Env, rawURL string) (*dial.Config, erro
 
 // readConfigs reads what every session command takes: the shared dialer's
 // flags for rawURL, the session flags and --count.
-func readConfigs(c *cli.Context, env *Env, rawURL string) (*dial.Config, *session.Options, error) {
+func readConfigs(c *cli.Command, env *Env, rawURL string) (*dial.Config, *session.Options, error) {
 	dc, err := readDialConfig(c, env, rawURL)
 	if err != nil {
 		return nil, nil, err
@@ -250,7 +256,7 @@ func readConfigs(c *cli.Context, env *Env, rawURL string) (*dial.Config, *sessio
 	if so.Count = c.Int("count"); so.Count < 0 {
 		return nil, nil, exit.Usagef("invalid --count %d: must not be negative", so.Count)
 	}
-	if c.Command.Name != "listen" { // connect, send
+	if c.Name != "listen" { // connect, send
 		if so.Wait, err = durationFlag(c, "wait"); err != nil {
 			return nil, nil, err
 		}
@@ -261,7 +267,7 @@ func readConfigs(c *cli.Context, env *Env, rawURL string) (*dial.Config, *sessio
 	return dc, so, nil
 }
 
-func readSessionOptions(c *cli.Context, env *Env) (*session.Options, error) {
+func readSessionOptions(c *cli.Command, env *Env) (*session.Options, error) {
 	so := &session.Options{CloseReason: c.String("close-reason"), Signals: env.Signals}
 	var err error
 	if so.Timeout, err = durationFlag(c, "timeout"); err != nil {

@@ -1,22 +1,23 @@
-// Fuzz targets for the parsers of flag values: close codes and code lists, sizes, durations, split flags.
+// Fuzz targets for the parsers of flag values: close codes and code lists, sizes, durations, split and read flags.
 
 package cmd
 
 import (
+	"flag"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/closecodes"
 	"github.com/wsx-cli/wsx/internal/wstest"
 )
 
 // Fuzz targets for the parsers of flag values (cmd/flags.go, cmd/args.go).
-// They call the parsing functions directly, never the app: urfave/cli keeps
-// globals, so cmd's tests do not run the app in parallel.
+// They call the parsing functions directly, never the app.
 
 // FuzzParseCloseCode: --close-code (and /close) takes a code wsx may send.
 // What it accepts is what closecodes.Parse reads, and sendable; what wsx
@@ -302,3 +303,99 @@ func FuzzSplitFlags(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadFlags: readFlags reads a command's flags, as splitFlags leaves
+// them, by the rules of Go's flag package. What that package refuses,
+// readFlags refuses (and one thing more: a flag given under two of its
+// names); what it takes, readFlags gives as a line that it reads as the
+// same values, set in the same order, and the same arguments. The
+// arguments come NUL-separated.
+func FuzzReadFlags(f *testing.F) {
+	for _, s := range []string{
+		"-q\x00-n\x003\x00--\x00url",
+		"-0\x00url\x00hi",
+		"---x\x00url",
+		"-=x",
+		"-q \x00url",
+		"--quiet=\x00url",
+		"-q=maybe",
+		"--count=abc\x00--bogus",
+		"-h\x00--help",
+		"--header=a=b\x00url\x00-q",
+		"-n\x00-1\x00url",
+		"-count\x00+0x10",
+		"--help=false\x00x",
+		"-H\x00 a: b \x00--origin\x00--\x00url",
+		"",
+	} {
+		f.Add(s)
+	}
+	defs := append(slices.Clip(sendCommand(nil).Flags), cli.HelpFlag)
+	f.Fuzz(func(t *testing.T, joined string) {
+		var args []string
+		if joined != "" {
+			args = strings.Split(joined, "\x00")
+		}
+		split, err := splitFlags(defs, args)
+		if err != nil {
+			return
+		}
+		var set []string
+		rest, pkgErr := parseByFlagPackage(defs, split, &set)
+		line, err := readFlags("wsx send", defs, slices.Clone(split))
+		if err != nil {
+			if pkgErr == nil && !strings.HasPrefix(err.Error(), "Cannot use two forms of the same flag: ") {
+				t.Fatalf("readFlags(%q): %v, but the flag package takes them", split, err)
+			}
+			return
+		}
+		if pkgErr != nil {
+			t.Fatalf("readFlags(%q) = %q, but the flag package refuses them: %v", split, line, pkgErr)
+		}
+		var again []string
+		lineRest, err := parseByFlagPackage(defs, line, &again)
+		if err != nil || !slices.Equal(again, set) || !slices.Equal(lineRest, rest) {
+			t.Fatalf("readFlags(%q) = %q, which the flag package reads as %q %q, %v; want %q %q", split, line, again, lineRest, err, set, rest)
+		}
+	})
+}
+
+// parseByFlagPackage parses args with Go's flag package, each of defs'
+// names a flag, and logs each value set, as NAME=VALUE; it returns the
+// arguments after the flags.
+func parseByFlagPackage(defs []cli.Flag, args []string, log *[]string) ([]string, error) {
+	set := flag.NewFlagSet("wsx", flag.ContinueOnError)
+	set.SetOutput(io.Discard)
+	for _, d := range defs {
+		for _, n := range d.Names() {
+			set.Var(loggedValue{def: d, name: n, log: log}, n, "")
+		}
+	}
+	err := set.Parse(args)
+	return set.Args(), err
+}
+
+// loggedValue is a flag's value for the flag package: it refuses what
+// urfave/cli's value for def refuses, and logs the rest.
+type loggedValue struct {
+	def  cli.Flag
+	name string
+	log  *[]string
+}
+
+func (v loggedValue) Set(s string) error {
+	var err error
+	switch v.def.(type) {
+	case *cli.IntFlag:
+		_, err = strconv.ParseInt(s, 0, 64)
+	case *cli.BoolFlag:
+		_, err = strconv.ParseBool(s)
+	}
+	if err == nil {
+		*v.log = append(*v.log, v.name+"="+s)
+	}
+	return err
+}
+
+func (v loggedValue) String() string   { return "" }
+func (v loggedValue) IsBoolFlag() bool { return !takesValue(v.def) }

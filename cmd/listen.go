@@ -1,7 +1,9 @@
 package cmd
 
 import (
-	"github.com/urfave/cli/v2"
+	"context"
+
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/listen"
 	"github.com/wsx-cli/wsx/send"
@@ -17,17 +19,17 @@ func listenCommand(env *Env) *cli.Command {
 			"--send messages go first (subscriptions); --filter and --select pick from JSON messages.\n" +
 			"--reconnect connects again after a drop, sending the --send messages again.",
 		Flags: concat(dialFlags(), sessionFlags(), reconnectFlags(), outputFlags(), []cli.Flag{
-			&cli.StringSliceFlag{Name: "send", Usage: "send `MSG` first (repeatable; @FILE sends a file)"},
+			listFlag("send", "send `MSG` first (repeatable; @FILE sends a file)"),
 			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Usage: "stop after `N` kept messages"},
 			&cli.StringFlag{Name: "idle-timeout", Usage: "stop after `DUR` with no message (a normal end)"},
-			&cli.StringSliceFlag{Name: "filter", Usage: "keep JSON messages where `EXPR` holds: PATH, PATH==V, PATH!=V, PATH>N, PATH>=N, PATH<N, PATH<=N, PATH=~REGEX (repeatable: all must hold)"},
+			listFlag("filter", "keep JSON messages where `EXPR` holds: PATH, PATH==V, PATH!=V, PATH>N, PATH>=N, PATH<N, PATH<=N, PATH=~REGEX (repeatable: all must hold)"),
 			&cli.StringFlag{Name: "select", Usage: "print only the value at gjson `PATH` (strings unquoted)"},
 		}),
-		Action: func(c *cli.Context) error { return runListen(c, env) },
+		Action: func(_ context.Context, c *cli.Command) error { return runListen(c, env) },
 	}
 }
 
-func runListen(c *cli.Context, env *Env) error {
+func runListen(c *cli.Command, env *Env) error {
 	rawURL, err := oneURL(c)
 	if err != nil {
 		return err

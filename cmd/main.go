@@ -3,6 +3,7 @@
 package cmd
 
 import (
+	"context"
 	"io"
 	"os"
 	"os/signal"
@@ -10,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/exit"
 	"github.com/wsx-cli/wsx/internal/outwatch"
@@ -68,16 +70,26 @@ func Main(args []string, env *Env) int {
 	if env.Now == nil {
 		env.Now = time.Now
 	}
-	app := newApp(env)
-	args, err := reorder(app, args)
+	name := commandOf(args)
+	app := newApp(env, name)
+	args, err := reorder(app, name, args)
 	if err == nil {
-		err = app.Run(append([]string{"wsx"}, args...))
+		err = run(app, args)
 	}
 	if err != nil {
 		paint := format.NewPalette(format.ColorEnabled(colorFlag(args), env.StderrTTY, env.Getenv))
 		report(env.Stderr, paint, err)
 	}
 	return exit.Status(err)
+}
+
+// run runs app with args as reorder leaves them.
+func run(app *cli.Command, args []string) error {
+	line, err := commandLine(app, args)
+	if err != nil {
+		return err
+	}
+	return app.Run(context.Background(), append([]string{"wsx"}, line...))
 }
 
 // colorFlag is the --color the command line gives (auto when none, or an

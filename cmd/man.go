@@ -1,9 +1,10 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/internal/clidoc"
 	"github.com/wsx-cli/wsx/internal/exit"
 )
@@ -13,11 +14,11 @@ func manCommand(env *Env) *cli.Command {
 		Name:        "man",
 		Usage:       "print the manual page (roff)",
 		Description: "wsx man > wsx.1 && man ./wsx.1",
-		Action: func(c *cli.Context) error {
+		Action: func(_ context.Context, c *cli.Command) error {
 			if c.NArg() > 0 {
 				return exit.Usagef("man takes no arguments")
 			}
-			_, err := fmt.Fprint(env.Stdout, clidoc.Man(docApp(c.App), date))
+			_, err := fmt.Fprint(env.Stdout, clidoc.Man(docApp(c.Root()), date))
 			return err
 		},
 	}

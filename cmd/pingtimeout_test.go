@@ -3,11 +3,12 @@
 package cmd
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/internal/session"
 	"github.com/wsx-cli/wsx/internal/wstest"
 )
@@ -112,10 +113,10 @@ func readSessionFlags(t *testing.T, command string, args ...string) *session.Opt
 	t.Helper()
 	env := &Env{Getenv: func(string) string { return "" }}
 	var so *session.Options
-	app := newApp(env)
+	app := newApp(env, "")
 	for _, c := range app.Commands {
 		if c.Name == command {
-			c.Action = func(c *cli.Context) error {
+			c.Action = func(_ context.Context, c *cli.Command) error {
 				var err error
 				if _, so, err = readConfigs(c, env, "ws://127.0.0.1:1/"); err != nil {
 					return err
@@ -124,7 +125,7 @@ func readSessionFlags(t *testing.T, command string, args ...string) *session.Opt
 			}
 		}
 	}
-	if err := app.Run(append([]string{"wsx", command}, args...)); err != nil || so == nil {
+	if err := app.Run(context.Background(), append([]string{"wsx", command}, args...)); err != nil || so == nil {
 		t.Fatalf("%v: %v", args, err)
 	}
 	return so

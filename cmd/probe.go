@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/closecodes"
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/exit"
@@ -48,14 +49,14 @@ func probeCommand(env *Env) *cli.Command {
 			&cli.IntFlag{Name: "repeat", Value: 1, Usage: "probe `N` times and report pass counts and latency"},
 			&cli.StringFlag{Name: "interval", Usage: "wait `DUR` between repeated probes"},
 		}),
-		Action: func(c *cli.Context) error { return runProbe(c, env, steps) },
+		Action: func(_ context.Context, c *cli.Command) error { return runProbe(c, env, steps) },
 	}
 }
 
 // The step flags: urfave/cli's slice flags keep the values of each flag,
 // but not how the flags interleave, and a conversation is that order. So
-// every step flag shares one stepList, and the flag package, which sets
-// flags in the order they stand, appends each value to it. (Flags after
+// every step flag shares one stepList, and urfave/cli, which sets flags
+// in the order they stand, appends each value to it. (Flags after
 // the URL keep their order too: reorder moves them, in order.)
 
 // stepList is the steps as given, in command-line order.
@@ -90,10 +91,11 @@ func (l *stepList) flag(kind, usage string) cli.Flag {
 	return f
 }
 
-// stepFlag is a step flag as urfave/cli and wsx's help see it: --ping takes
-// no value; --close takes one only when it is a close code (splitFlags asks
-// acceptsValue, as an optionalValue); all but those two that end the
-// conversation may be repeated.
+// stepFlag is a step flag as wsx's command line and help see it: --ping
+// takes no value (readFlags gives it as --ping=true, and --ping= as it is,
+// for readStep to refuse); --close takes one only when it is a close code
+// (splitFlags asks acceptsValue, as an optionalValue); all but those two
+// that end the conversation may be repeated.
 type stepFlag struct {
 	cli.GenericFlag
 	bare, optional, repeatable bool
@@ -101,8 +103,7 @@ type stepFlag struct {
 
 func (f *stepFlag) TakesValue() bool       { return !f.bare && !f.optional }
 func (f *stepFlag) hasOptionalValue() bool { return f.optional }
-func (f *stepFlag) IsSliceFlag() bool      { return f.repeatable }
-func (f *stepFlag) String() string         { return cli.FlagStringer(f) }
+func (f *stepFlag) IsMultiValueFlag() bool { return f.repeatable }
 
 // acceptsValue says whether arg, the argument after --close, is its value:
 // CODE [REASON], starting with a close code (or a number, which an error
@@ -131,11 +132,10 @@ func (v *stepValue) Set(s string) error {
 
 func (v *stepValue) String() string { return "" }
 
-// IsBoolFlag lets --ping stand alone: the flag package then sets it to
-// "true".
-func (v *stepValue) IsBoolFlag() bool { return v.kind == "ping" }
+// Get is never read: the values are in the list.
+func (v *stepValue) Get() any { return nil }
 
-func readProbeOptions(c *cli.Context, env *Env, steps *stepList) (*probe.Options, error) {
+func readProbeOptions(c *cli.Command, env *Env, steps *stepList) (*probe.Options, error) {
 	pc := &probe.Options{
 		ExpectStatus:   c.Int("expect-status"),
 		ExpectProtocol: c.String("expect-protocol"),
@@ -461,7 +461,7 @@ func pathErrText(err error) string {
 	return err.Error()
 }
 
-func runProbe(c *cli.Context, env *Env, steps *stepList) error {
+func runProbe(c *cli.Command, env *Env, steps *stepList) error {
 	rawURL, err := oneURL(c)
 	if err != nil {
 		var e *exit.Error

@@ -25,9 +25,6 @@ import (
 	"github.com/wsx-cli/wsx/serve"
 )
 
-// These tests run Main in-process one at a time, not in parallel: urfave/cli's
-// shared HelpFlag makes concurrent in-process runs race.
-
 // probeDoc is the document `wsx probe --format json` writes for one probe.
 type probeDoc struct {
 	URL     string  `json:"url"`

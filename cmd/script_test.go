@@ -3,6 +3,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 
 	"bytes"
@@ -20,7 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rogpeppe/go-internal/testscript"
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/internal/atomicfile"
 	"github.com/wsx-cli/wsx/serve"
 )
@@ -90,17 +91,17 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	var opts serveConfig
-	app := &cli.App{
+	app := &cli.Command{
 		Flags:                     serveFlags(),
-		HideHelp:                  true, // cli.HelpFlag is shared: parallel scripts would race on it
+		HideHelp:                  true, // its errors fail the script: no help with them
 		DisableSliceFlagSeparator: true,
-		ExitErrHandler:            func(*cli.Context, error) {},
-		Action: func(c *cli.Context) (err error) {
+		ExitErrHandler:            func(context.Context, *cli.Command, error) {},
+		Action: func(_ context.Context, c *cli.Command) (err error) {
 			opts, err = serveOptions(c)
 			return err
 		},
 	}
-	if err := app.Run(append([]string{"wsserve"}, args...)); err != nil {
+	if err := app.Run(context.Background(), append([]string{"wsserve"}, args...)); err != nil {
 		ts.Fatalf("wsserve: %v", err)
 	}
 	logName := "serve.log"

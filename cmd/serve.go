@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -9,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/closecodes"
 	"github.com/wsx-cli/wsx/internal/atomicfile"
 	"github.com/wsx-cli/wsx/internal/dial"
@@ -21,9 +22,9 @@ func serveFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "mode", Value: "echo", Usage: "`echo|broadcast|sink|stall|order`: echo each message back, relay it to every client, count only, never read, or play graphql-transport-ws's connection_init, then subscribe"},
 		&cli.StringFlag{Name: "ack-delay", Value: "100ms", Usage: "with --mode order, answer connection_init with connection_ack after `DUR`"},
-		&cli.StringSliceFlag{Name: "protocol", Aliases: []string{"p"}, Usage: "accept subprotocol `NAME` (repeat or comma list); the client's first accepted one wins"},
+		listFlag("protocol", "accept subprotocol `NAME` (repeat or comma list); the client's first accepted one wins", "p"),
 		&cli.StringFlag{Name: "force-protocol", Usage: "answer with subprotocol `NAME` whatever the client offered (to test clients)"},
-		&cli.StringSliceFlag{Name: "send", Usage: "greet each client with `MSG` (repeatable; @FILE sends a file)"},
+		listFlag("send", "greet each client with `MSG` (repeatable; @FILE sends a file)"),
 		&cli.BoolFlag{Name: "binary", Aliases: []string{"b"}, Usage: "send greetings and stdin lines as binary frames"},
 		&cli.IntFlag{Name: "close-after", Value: -1, Usage: "close after receiving `N` messages (0: right after the greeting)"},
 		&cli.StringFlag{Name: "close-code", Value: "1000", Usage: "close with `CODE|NAME`; any number, even invalid ones, is sent as is; none sends an empty close frame"},
@@ -53,7 +54,7 @@ func serveCommand(env *Env) *cli.Command {
 			"the servers a client meets at the end of a session. --mode order answers connection_init\n" +
 			"with connection_ack after --ack-delay, and closes with 4401 on a subscribe that came first.",
 		Flags:  serveFlags(),
-		Action: func(c *cli.Context) error { return runServe(c, env) },
+		Action: func(_ context.Context, c *cli.Command) error { return runServe(c, env) },
 	}
 }
 
@@ -65,7 +66,7 @@ type serveConfig struct {
 }
 
 // serveOptions reads serve's flags and address.
-func serveOptions(c *cli.Context) (serveConfig, error) {
+func serveOptions(c *cli.Command) (serveConfig, error) {
 	o := serve.Options{
 		Mode:          serve.Mode(c.String("mode")),
 		Protocols:     splitList(c.StringSlice("protocol")),
@@ -129,7 +130,7 @@ func serveOptions(c *cli.Context) (serveConfig, error) {
 // readBehaviours reads the flags that shape the end of a session: late replies,
 // the stop at the close, the read rate and the ticks. A flag that can never act in
 // the chosen mode is refused rather than ignored.
-func readBehaviours(c *cli.Context, o *serve.Options) error {
+func readBehaviours(c *cli.Command, o *serve.Options) error {
 	var err error
 	if o.ReplyDelay, err = durationFlag(c, "reply-delay"); err != nil {
 		return err
@@ -181,7 +182,7 @@ func readBehaviours(c *cli.Context, o *serve.Options) error {
 // readRetryAfter reads --retry-after: a number of seconds, the one form of
 // Retry-After a client can act on without a clock; it only makes sense with
 // a refusal.
-func readRetryAfter(c *cli.Context, o *serve.Options) error {
+func readRetryAfter(c *cli.Command, o *serve.Options) error {
 	if !c.IsSet("retry-after") {
 		return nil
 	}
@@ -225,7 +226,7 @@ func messageArg(arg string) ([]byte, error) {
 	return data, nil
 }
 
-func runServe(c *cli.Context, env *Env) error {
+func runServe(c *cli.Command, env *Env) error {
 	cfg, err := serveOptions(c)
 	if err != nil {
 		return err

@@ -23,9 +23,6 @@ package autobahn
 // A wait is bounded, never a sleep: the server waits for wsx's frames and
 // stdout lines with a deadline, wsx runs with --timeout and
 // --close-timeout, and the test waits for cmd.Main with a failsafe.
-//
-// The cases are run one after another, never in parallel: in-process runs
-// of Main share urfave/cli's globals, which -race reports.
 
 import (
 	"bytes"

@@ -1,0 +1,94 @@
+// The command line as urfave/cli is given it: each flag as --name=value, then "--" and the arguments.
+
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wsx-cli/wsx/internal/exit"
+)
+
+// commandOf names the command a run needs: the named one, connect for a
+// URL or a command's flag, and none (the root's run) otherwise. commands
+// holds each command under its own name.
+func TestCommandOf(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"--help", "send"}, ""},
+		{[]string{"-V"}, ""},
+		{[]string{"conect", "ws://x"}, ""},
+		{[]string{"help"}, ""},
+		{[]string{"send", "ws://x"}, "send"},
+		{[]string{"completion", "bash"}, "completion"},
+		{[]string{"ws://x", "-q"}, "connect"},
+		{[]string{"127.0.0.1:1"}, "connect"},
+		{[]string{"-q", "ws://x"}, "connect"},
+		{[]string{"-V=0"}, "connect"},
+	} {
+		if got := commandOf(tc.args); got != tc.want {
+			t.Errorf("commandOf(%q) = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+	for _, c := range commands {
+		if got := c.build(&Env{}).Name; got != c.name {
+			t.Errorf("commands[%q] builds the command %q", c.name, got)
+		}
+	}
+}
+
+// commandLine spells what reorder leaves for urfave/cli, and refuses the
+// flags Go's flag package refuses, naming the command in the hint. The
+// root's flags end at its first argument.
+func TestCommandLine(t *testing.T) {
+	app := newApp(&Env{}, "")
+	for _, tc := range []struct {
+		args, want []string
+		err        string
+	}{
+		{[]string{"send", "-0", "-q", "--", "URL"}, []string{"send", "--0=true", "--q=true", "--", "URL"}, ""},
+		{[]string{"send", "-n", "1", "--header=a=b", "--", "-x"}, []string{"send", "--n=1", "--header=a=b", "--", "-x"}, ""},
+		{[]string{"send", "--help"}, []string{"send", "--help=true", "--"}, ""},
+		{[]string{"probe", "--ping", "--ping=", "--close=4000 bye", "--", "URL"}, []string{"probe", "--ping=true", "--ping=", "--close=4000 bye", "--", "URL"}, ""},
+		{[]string{"--help", "send", "-x"}, []string{"--help=true", "--", "send", "-x"}, ""},
+		{[]string{"-version", "--", "x"}, []string{"--version=true", "--", "x"}, ""},
+		{[]string{"conect", "--bogus"}, []string{"--", "conect", "--bogus"}, ""},
+		{[]string{" -x"}, []string{"--", " -x"}, ""},
+		{nil, []string{"--"}, ""},
+		{[]string{"--help", "--bogus"}, nil, "unknown flag --bogus (hint: 'wsx --help' lists the flags)"},
+		{[]string{"-V", "-0"}, nil, "unknown flag -0 (hint: 'wsx --help' lists the flags)"},
+		{[]string{"send", "---x", "--", "URL"}, nil, "bad flag syntax: ---x (hint: 'wsx send --help' lists the flags)"},
+		{[]string{"send", "-=x"}, nil, "bad flag syntax: -=x (hint: 'wsx send --help' lists the flags)"},
+		{[]string{"send", "-q ", "--", "URL"}, nil, "unknown flag --q  (hint: 'wsx send --help' lists the flags)"},
+		{[]string{"send", "--quiet=", "--", "URL"}, nil, `invalid boolean value "" for -quiet: parse error (hint: 'wsx send --help' lists the flags)`},
+		{[]string{"send", "--count", "x", "--bogus", "--", "URL"}, nil, `invalid --count "x": want a whole number (hint: 'wsx send --help' lists the flags)`},
+		{[]string{"send", "--help", "-n", "1", "--count", "2"}, nil, "Cannot use two forms of the same flag: n count (hint: 'wsx send --help' lists the flags)"},
+		{[]string{"-h", "--help"}, nil, "Cannot use two forms of the same flag: h help (hint: 'wsx --help' lists the flags)"},
+	} {
+		got, err := commandLine(app, slices.Clone(tc.args))
+		if tc.err != "" {
+			if err == nil || hinted(err) != tc.err {
+				t.Errorf("commandLine(%q) = %q, %v; want the error %q", tc.args, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("commandLine(%q) = %q, %v; want %q", tc.args, got, err, tc.want)
+		}
+	}
+}
+
+// hinted is a usage error's words as "MESSAGE (hint: HINT)".
+func hinted(err error) string {
+	var e *exit.Error
+	if !errors.As(err, &e) || e.Code != exit.Usage {
+		return fmt.Sprintf("not a usage error: %v", err)
+	}
+	return e.Msg + " (hint: " + strings.Join(e.Hints, "; ") + ")"
+}
