@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime/debug"
+	"sync"
 
 	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/format"
@@ -91,7 +92,13 @@ func newApp(env *Env, name string) *cli.Command {
 		ErrWriter:       env.Stderr,
 		HideHelpCommand: true,
 		ExitErrHandler:  func(context.Context, *cli.Command, error) {},
-		OnUsageError:    onUsageError,
+		Before: func(ctx context.Context, _ *cli.Command) (context.Context, error) {
+			if env.SignalsReady != nil {
+				<-env.SignalsReady // a command may count on Ctrl-C
+			}
+			return ctx, nil
+		},
+		OnUsageError: onUsageError,
 		Action: func(_ context.Context, c *cli.Command) error {
 			if c.NArg() > 0 {
 				return exit.Usagef("unknown command %q", c.Args().First()).Hint("'wsx --help' lists the commands")
@@ -119,18 +126,20 @@ func onUsageError(_ context.Context, c *cli.Command, err error, _ bool) error {
 	return exit.Usagef("%s", flagErrorText(err.Error())).Hint("'%s --help' lists the flags", c.FullName())
 }
 
+// The flag errors flagErrorText rewords, compiled on first use: only a
+// run with a usage mistake needs them.
 var (
-	undefinedFlag = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
-	badFlagValue  = regexp.MustCompile(`^invalid value "(.*)" for flag -+(\S+): .*$`)
+	undefinedFlag = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^flag provided but not defined: -+(.+)$`) })
+	badFlagValue  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^invalid value "(.*)" for flag -+(\S+): .*$`) })
 )
 
 // flagErrorText rewrites the flag package's errors in wsx's voice, with
 // flags spelled as users type them.
 func flagErrorText(msg string) string {
-	if m := undefinedFlag.FindStringSubmatch(msg); m != nil {
+	if m := undefinedFlag().FindStringSubmatch(msg); m != nil {
 		return "unknown flag " + dashes(m[1])
 	}
-	if m := badFlagValue.FindStringSubmatch(msg); m != nil {
+	if m := badFlagValue().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("invalid %s %q: want a whole number", dashes(m[2]), m[1])
 	}
 	return msg
@@ -144,7 +153,7 @@ func dashes(name string) string {
 }
 
 // newPrinter reads the output flags; prompt prefixes incoming messages.
-func newPrinter(c *cli.Command, env *Env, prompt string) (*format.Printer, error) {
+func newPrinter(c flagged, env *Env, prompt string) (*format.Printer, error) {
 	mode, err := format.ParseMode(c.String("format"))
 	if err != nil {
 		return nil, exit.Usagef("%v", err)
@@ -174,7 +183,7 @@ func newPrinter(c *cli.Command, env *Env, prompt string) (*format.Printer, error
 }
 
 // oneURL checks that a command got exactly one URL argument.
-func oneURL(c *cli.Command) (string, error) {
+func oneURL(c flagged) (string, error) {
 	switch c.NArg() {
 	case 0:
 		return "", exit.Usagef("missing URL").Hint("wsx %s URL; 'wsx serve' starts a local server to try it on", c.Name)

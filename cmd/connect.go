@@ -27,11 +27,11 @@ func connectCommand(env *Env) *cli.Command {
 			&cli.StringFlag{Name: "wait", Usage: "keep receiving exactly `DUR` after stdin ends (0: close at once; default: until the server is quiet)"},
 			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Usage: "close after `N` incoming messages"},
 		}),
-		Action: func(_ context.Context, c *cli.Command) error { return runConnect(c, env) },
+		Action: func(_ context.Context, c *cli.Command) error { return runConnect(indexed(c), env) },
 	}
 }
 
-func runConnect(c *cli.Command, env *Env) error {
+func runConnect(c flagged, env *Env) error {
 	rawURL, err := oneURL(c)
 	if err != nil {
 		return err
@@ -55,7 +55,7 @@ func runConnect(c *cli.Command, env *Env) error {
 
 // runInteractive is connect on a terminal: raw mode, a prompt with line
 // editing and history, incoming messages printed above it.
-func runInteractive(c *cli.Command, env *Env, dc *dial.Config, sc *session.Options) error {
+func runInteractive(c flagged, env *Env, dc *dial.Config, sc *session.Options) error {
 	old, err := term.MakeRaw(env.StdinFd)
 	if err != nil {
 		return exit.Errorf(exit.Runtime, "cannot set up the terminal: %v", err)

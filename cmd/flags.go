@@ -71,7 +71,7 @@ func reconnectFlags() []cli.Flag {
 const defaultPingTimeout = 30 * time.Second
 
 // readReconnect reads --reconnect and its flags into so.
-func readReconnect(c *cli.Command, so *session.Options) error {
+func readReconnect(c flagged, so *session.Options) error {
 	if !c.Bool("reconnect") {
 		for _, f := range []string{"reconnect-delay", "reconnect-max"} {
 			if c.IsSet(f) {
@@ -118,7 +118,7 @@ func concat(sets ...[]cli.Flag) []cli.Flag {
 
 // durationFlag reads a duration flag; given empty, it is a mistake, not
 // "no limit" (--connect-timeout= must not turn the timeout off).
-func durationFlag(c *cli.Command, flag string) (time.Duration, error) {
+func durationFlag(c flagged, flag string) (time.Duration, error) {
 	s := c.String(flag)
 	if s == "" && c.IsSet(flag) {
 		return 0, exit.Usagef("invalid --%s \"\": want a duration like 500ms, 3s or 2m", flag)
@@ -210,7 +210,7 @@ func splitList(values []string) []string {
 }
 
 // readDialConfig reads the shared dialer's flags for rawURL.
-func readDialConfig(c *cli.Command, env *Env, rawURL string) (*dial.Config, error) {
+func readDialConfig(c flagged, env *Env, rawURL string) (*dial.Config, error) {
 	o := dial.Options{
 		URL:         rawURL,
 		Protocols:   c.StringSlice("protocol"),
@@ -240,7 +240,7 @@ func readDialConfig(c *cli.Command, env *Env, rawURL string) (*dial.Config, erro
 
 // readConfigs reads what every session command takes: the shared dialer's
 // flags for rawURL, the session flags and --count.
-func readConfigs(c *cli.Command, env *Env, rawURL string) (*dial.Config, *session.Options, error) {
+func readConfigs(c flagged, env *Env, rawURL string) (*dial.Config, *session.Options, error) {
 	dc, err := readDialConfig(c, env, rawURL)
 	if err != nil {
 		return nil, nil, err
@@ -267,7 +267,7 @@ func readConfigs(c *cli.Command, env *Env, rawURL string) (*dial.Config, *sessio
 	return dc, so, nil
 }
 
-func readSessionOptions(c *cli.Command, env *Env) (*session.Options, error) {
+func readSessionOptions(c flagged, env *Env) (*session.Options, error) {
 	so := &session.Options{CloseReason: c.String("close-reason"), Signals: env.Signals}
 	var err error
 	if so.Timeout, err = durationFlag(c, "timeout"); err != nil {

@@ -25,11 +25,11 @@ func listenCommand(env *Env) *cli.Command {
 			listFlag("filter", "keep JSON messages where `EXPR` holds: PATH, PATH==V, PATH!=V, PATH>N, PATH>=N, PATH<N, PATH<=N, PATH=~REGEX (repeatable: all must hold)"),
 			&cli.StringFlag{Name: "select", Usage: "print only the value at gjson `PATH` (strings unquoted)"},
 		}),
-		Action: func(_ context.Context, c *cli.Command) error { return runListen(c, env) },
+		Action: func(_ context.Context, c *cli.Command) error { return runListen(indexed(c), env) },
 	}
 }
 
-func runListen(c *cli.Command, env *Env) error {
+func runListen(c flagged, env *Env) error {
 	rawURL, err := oneURL(c)
 	if err != nil {
 		return err

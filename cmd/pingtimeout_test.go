@@ -118,10 +118,10 @@ func readSessionFlags(t *testing.T, command string, args ...string) *session.Opt
 		if c.Name == command {
 			c.Action = func(_ context.Context, c *cli.Command) error {
 				var err error
-				if _, so, err = readConfigs(c, env, "ws://127.0.0.1:1/"); err != nil {
+				if _, so, err = readConfigs(indexed(c), env, "ws://127.0.0.1:1/"); err != nil {
 					return err
 				}
-				return readReconnect(c, so)
+				return readReconnect(indexed(c), so)
 			}
 		}
 	}

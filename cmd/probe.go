@@ -49,7 +49,7 @@ func probeCommand(env *Env) *cli.Command {
 			&cli.IntFlag{Name: "repeat", Value: 1, Usage: "probe `N` times and report pass counts and latency"},
 			&cli.StringFlag{Name: "interval", Usage: "wait `DUR` between repeated probes"},
 		}),
-		Action: func(_ context.Context, c *cli.Command) error { return runProbe(c, env, steps) },
+		Action: func(_ context.Context, c *cli.Command) error { return runProbe(indexed(c), env, steps) },
 	}
 }
 
@@ -135,7 +135,7 @@ func (v *stepValue) String() string { return "" }
 // Get is never read: the values are in the list.
 func (v *stepValue) Get() any { return nil }
 
-func readProbeOptions(c *cli.Command, env *Env, steps *stepList) (*probe.Options, error) {
+func readProbeOptions(c flagged, env *Env, steps *stepList) (*probe.Options, error) {
 	pc := &probe.Options{
 		ExpectStatus:   c.Int("expect-status"),
 		ExpectProtocol: c.String("expect-protocol"),
@@ -461,7 +461,7 @@ func pathErrText(err error) string {
 	return err.Error()
 }
 
-func runProbe(c *cli.Command, env *Env, steps *stepList) error {
+func runProbe(c flagged, env *Env, steps *stepList) error {
 	rawURL, err := oneURL(c)
 	if err != nil {
 		var e *exit.Error

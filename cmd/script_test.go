@@ -97,7 +97,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		DisableSliceFlagSeparator: true,
 		ExitErrHandler:            func(context.Context, *cli.Command, error) {},
 		Action: func(_ context.Context, c *cli.Command) (err error) {
-			opts, err = serveOptions(c)
+			opts, err = serveOptions(indexed(c))
 			return err
 		},
 	}

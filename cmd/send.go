@@ -27,11 +27,11 @@ func sendCommand(env *Env) *cli.Command {
 			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Usage: "wait for `N` replies, then close"},
 			&cli.StringFlag{Name: "wait", Usage: "keep receiving exactly `DUR` after the last message is sent (0: close at once; default: until the server is quiet)"},
 		}),
-		Action: func(_ context.Context, c *cli.Command) error { return runSend(c, env) },
+		Action: func(_ context.Context, c *cli.Command) error { return runSend(indexed(c), env) },
 	}
 }
 
-func runSend(c *cli.Command, env *Env) error {
+func runSend(c flagged, env *Env) error {
 	if c.NArg() == 0 {
 		return exit.Usagef("missing URL").Hint("wsx send URL [MESSAGE...]; 'wsx serve' starts a local server to try it on")
 	}
@@ -52,7 +52,7 @@ func runSend(c *cli.Command, env *Env) error {
 }
 
 // sendSource builds the messages to send from arguments or stdin.
-func sendSource(c *cli.Command, env *Env, args []string) (send.Source, error) {
+func sendSource(c flagged, env *Env, args []string) (send.Source, error) {
 	check := send.Check{Binary: c.Bool("binary"), JSON: c.Bool("json")}
 	repeat := c.Int("repeat")
 	interval, err := durationFlag(c, "interval")

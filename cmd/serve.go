@@ -54,7 +54,7 @@ func serveCommand(env *Env) *cli.Command {
 			"the servers a client meets at the end of a session. --mode order answers connection_init\n" +
 			"with connection_ack after --ack-delay, and closes with 4401 on a subscribe that came first.",
 		Flags:  serveFlags(),
-		Action: func(_ context.Context, c *cli.Command) error { return runServe(c, env) },
+		Action: func(_ context.Context, c *cli.Command) error { return runServe(indexed(c), env) },
 	}
 }
 
@@ -66,7 +66,7 @@ type serveConfig struct {
 }
 
 // serveOptions reads serve's flags and address.
-func serveOptions(c *cli.Command) (serveConfig, error) {
+func serveOptions(c flagged) (serveConfig, error) {
 	o := serve.Options{
 		Mode:          serve.Mode(c.String("mode")),
 		Protocols:     splitList(c.StringSlice("protocol")),
@@ -130,7 +130,7 @@ func serveOptions(c *cli.Command) (serveConfig, error) {
 // readBehaviours reads the flags that shape the end of a session: late replies,
 // the stop at the close, the read rate and the ticks. A flag that can never act in
 // the chosen mode is refused rather than ignored.
-func readBehaviours(c *cli.Command, o *serve.Options) error {
+func readBehaviours(c flagged, o *serve.Options) error {
 	var err error
 	if o.ReplyDelay, err = durationFlag(c, "reply-delay"); err != nil {
 		return err
@@ -182,7 +182,7 @@ func readBehaviours(c *cli.Command, o *serve.Options) error {
 // readRetryAfter reads --retry-after: a number of seconds, the one form of
 // Retry-After a client can act on without a clock; it only makes sense with
 // a refusal.
-func readRetryAfter(c *cli.Command, o *serve.Options) error {
+func readRetryAfter(c flagged, o *serve.Options) error {
 	if !c.IsSet("retry-after") {
 		return nil
 	}
@@ -226,7 +226,7 @@ func messageArg(arg string) ([]byte, error) {
 	return data, nil
 }
 
-func runServe(c *cli.Command, env *Env) error {
+func runServe(c flagged, env *Env) error {
 	cfg, err := serveOptions(c)
 	if err != nil {
 		return err
