@@ -6,11 +6,13 @@ import (
 	"regexp"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/urfave/cli/v3"
 	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/dial"
 	"github.com/wsx-cli/wsx/internal/exit"
+	"golang.org/x/mod/module"
 )
 
 // version is set by the release build (-ldflags "-X ...cmd.version=v1.2.3").
@@ -25,37 +27,57 @@ func init() {
 	cli.HelpPrinter = printHelp
 }
 
-// versionString reports the release version, or what the Go toolchain
-// recorded for a `go install` or `go build` build.
-func versionString() string {
-	info, _ := debug.ReadBuildInfo()
-	return versionFrom(version, commit, date, info)
+// build is what wsx says of its own version: the same in --version, the
+// User-Agent and the man page.
+type build struct {
+	version string // the release's, or the module's (go install), or "dev"
+	commit  string // short, with "-dirty" for uncommitted changes; "" when unknown
+	date    string // the release's or the commit's time, RFC 3339; "" when unknown
 }
 
-// versionFrom fills what the release build did not set from the build
-// info: the module version (go install), the commit and its time (go build
-// in a git checkout, "-dirty" with uncommitted changes).
-func versionFrom(v, commit, date string, info *debug.BuildInfo) string {
-	if info != nil {
-		if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-			v = info.Main.Version
-		}
-		settings := map[string]string{}
-		for _, s := range info.Settings {
-			settings[s.Key] = s.Value
-		}
-		if rev := settings["vcs.revision"]; commit == "" && rev != "" {
-			commit = rev[:min(len(rev), 7)]
-			if settings["vcs.modified"] == "true" {
-				commit += "-dirty"
-			}
-			date = settings["vcs.time"]
+// thisBuild is the build of the running wsx.
+func thisBuild() build {
+	info, _ := debug.ReadBuildInfo()
+	return buildFrom(version, commit, date, info)
+}
+
+// buildFrom fills what the release build did not set from the build
+// info: the module version (go install) and, for a pseudo-version, its
+// time; the commit and its time (go build in a git checkout, "-dirty" with
+// uncommitted changes).
+func buildFrom(v, commit, date string, info *debug.BuildInfo) build {
+	b := build{version: v, commit: commit, date: date}
+	if info == nil {
+		return b
+	}
+	if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		b.version = info.Main.Version
+		if t, err := module.PseudoVersionTime(b.version); err == nil && b.date == "" {
+			b.date = t.UTC().Format(time.RFC3339)
 		}
 	}
-	if commit != "" {
-		v += " (" + commit
-		if date != "" {
-			v += ", " + date
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	if rev := settings["vcs.revision"]; b.commit == "" && rev != "" {
+		b.commit = rev[:min(len(rev), 7)]
+		if settings["vcs.modified"] == "true" {
+			b.commit += "-dirty"
+		}
+		b.date = settings["vcs.time"]
+	}
+	return b
+}
+
+// String is the --version text: the version, then the commit and date
+// when known.
+func (b build) String() string {
+	v := b.version
+	if b.commit != "" {
+		v += " (" + b.commit
+		if b.date != "" {
+			v += ", " + b.date
 		}
 		v += ")"
 	}
@@ -87,7 +109,7 @@ func newApp(env *Env, name string) *cli.Command {
 		Name:            "wsx",
 		Usage:           "a command-line WebSocket client: curl and netcat for ws:// and wss://",
 		UsageText:       "wsx COMMAND [flags] URL [args]   (flags may also follow the URL; -- ends them)",
-		Version:         versionString(),
+		Version:         thisBuild().String(),
 		Writer:          env.Stdout,
 		ErrWriter:       env.Stderr,
 		HideHelpCommand: true,

@@ -16,7 +16,7 @@ import (
 func docApp(app *cli.Command) clidoc.App {
 	d := clidoc.App{
 		Usage:   app.Usage,
-		Version: version,
+		Version: thisBuild().version,
 		FlagGroups: []clidoc.FlagGroup{
 			{Name: "dialer", Flags: docFlags(dialFlags())},
 			{Name: "session", Flags: docFlags(sessionFlags())},

@@ -105,7 +105,7 @@ func TestDocsOfARun(t *testing.T) {
 		{"completion", "bash"}: clidoc.Bash(d),
 		{"completion", "zsh"}:  clidoc.Zsh(d),
 		{"completion", "fish"}: clidoc.Fish(d),
-		{"man", ""}:            clidoc.Man(d, date),
+		{"man", ""}:            clidoc.Man(d, thisBuild().date),
 	} {
 		line := args[:1]
 		if args[1] != "" {

@@ -217,7 +217,7 @@ func readDialConfig(c flagged, env *Env, rawURL string) (*dial.Config, error) {
 		Headers:     c.StringSlice("header"),
 		Origin:      c.String("origin"),
 		User:        c.String("user"),
-		UserAgent:   "wsx/" + version,
+		UserAgent:   "wsx/" + thisBuild().version,
 		Insecure:    c.Bool("insecure"),
 		CACert:      c.String("cacert"),
 		Cert:        c.String("cert"),

@@ -18,7 +18,7 @@ func manCommand(env *Env) *cli.Command {
 			if c.NArg() > 0 {
 				return exit.Usagef("man takes no arguments")
 			}
-			_, err := fmt.Fprint(env.Stdout, clidoc.Man(docApp(c.Root()), date))
+			_, err := fmt.Fprint(env.Stdout, clidoc.Man(docApp(c.Root()), thisBuild().date))
 			return err
 		},
 	}
