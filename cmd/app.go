@@ -2,10 +2,7 @@ package cmd
 
 import (
 	"context"
-	"fmt"
-	"regexp"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -141,32 +138,14 @@ func newApp(env *Env, name string) *cli.Command {
 	return app
 }
 
-// onUsageError words the errors that urfave/cli finds itself, as wsx words
-// the others. They are in flags readFlags did not read: a command's, named
-// after root flags that ask for nothing (wsx --help --help=false send -x).
+// onUsageError is urfave/cli's to call for a usage error it finds itself:
+// it sees no bad flag (readFlags refuses those first), so this only keeps
+// its own report, "Incorrect Usage" and the whole help, out of wsx's.
 func onUsageError(_ context.Context, c *cli.Command, err error, _ bool) error {
-	return exit.Usagef("%s", flagErrorText(err.Error())).Hint("'%s --help' lists the flags", c.FullName())
+	return exit.Usagef("%v", err).Hint("'%s --help' lists the flags", c.FullName())
 }
 
-// The flag errors flagErrorText rewords, compiled on first use: only a
-// run with a usage mistake needs them.
-var (
-	undefinedFlag = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^flag provided but not defined: -+(.+)$`) })
-	badFlagValue  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^invalid value "(.*)" for flag -+(\S+): .*$`) })
-)
-
-// flagErrorText rewrites the flag package's errors in wsx's voice, with
-// flags spelled as users type them.
-func flagErrorText(msg string) string {
-	if m := undefinedFlag().FindStringSubmatch(msg); m != nil {
-		return "unknown flag " + dashes(m[1])
-	}
-	if m := badFlagValue().FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("invalid %s %q: want a whole number", dashes(m[2]), m[1])
-	}
-	return msg
-}
-
+// dashes spells a flag's name as it is typed: -n, --count.
 func dashes(name string) string {
 	if len(name) == 1 {
 		return "-" + name

@@ -128,67 +128,116 @@ func takesValue(f cli.Flag) bool {
 	return !ok || tv.TakesValue()
 }
 
+// isSwitch says whether f takes no value at all, as a switch and probe's
+// --ping do. (--close takes the next argument when splitFlags has not
+// joined it, as Go's flag package would.)
+func isSwitch(f cli.Flag) bool {
+	ov, ok := f.(optionalValue)
+	return !takesValue(f) && !(ok && ov.hasOptionalValue())
+}
+
 // commandLine is args, as reorder leaves them, spelled for urfave/cli: the
 // command, if one is named, then its flags, each as --name=value, then "--"
-// and the arguments.
+// and the arguments. The root's flags end at its first argument, as in Go's
+// flag package, and are given by what they ask: help, else the version, else
+// nothing, and then the root runs what follows: a command, its flags read
+// where they stand (wsx --help --help=false send ...), or its own action.
 func commandLine(root *cli.Command, args []string) ([]string, error) {
 	if len(args) > 0 {
 		if c := root.Command(args[0]); c != nil {
-			line, err := readFlags("wsx "+c.Name, append(slices.Clip(c.Flags), cli.HelpFlag), args[1:])
-			return append([]string{c.Name}, line...), err
+			return commandFlags(c, args[1:])
 		}
 	}
-	return readFlags("wsx", []cli.Flag{cli.HelpFlag, cli.VersionFlag}, args)
+	flags, rest, err := readFlags("wsx", []cli.Flag{cli.HelpFlag, cli.VersionFlag}, args)
+	if err != nil {
+		return nil, err
+	}
+	help, version := rootAsks(flags)
+	switch {
+	case help:
+		return append([]string{"--help", "--"}, rest...), nil
+	case version:
+		return append([]string{"--version", "--"}, rest...), nil
+	case len(rest) > 0 && root.Command(rest[0]) != nil:
+		return commandFlags(root.Command(rest[0]), rest[1:])
+	}
+	return append([]string{"--"}, rest...), nil
+}
+
+// rootAsks reads the root's flags, as readFlags gives them: whether they ask
+// for help, and for the version (the last value of each counts).
+func rootAsks(flags []string) (help, version bool) {
+	for _, f := range flags {
+		name, value, _ := strings.Cut(strings.TrimPrefix(f, "--"), "=")
+		on, _ := strconv.ParseBool(value) // readFlags checked it
+		if slices.Contains(cli.HelpFlag.Names(), name) {
+			help = on
+		} else {
+			version = on
+		}
+	}
+	return help, version
+}
+
+// commandFlags is c's command line: its name, its flags as readFlags reads
+// them from args, "--" and its arguments.
+func commandFlags(c *cli.Command, args []string) ([]string, error) {
+	flags, rest, err := readFlags("wsx "+c.Name, append(slices.Clip(c.Flags), cli.HelpFlag), args)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat([]string{c.Name}, flags, []string{"--"}, rest), nil
 }
 
 // readFlags reads the flags at the start of args by the rules of Go's flag
 // package, which wsx's command line has always followed: one dash or two,
 // a value after "=" or, for a flag that takes one, in the next argument;
-// the flags end at the first argument that is not one, or at "--". It
-// refuses what that package refuses, in its order and wsx's words, and
-// returns the flags as --name=value, then "--" and the arguments: a
-// spelling that every flag parser reads alike, whatever its own rules for
-// -0, "-q " or --quiet=. who is the command as hints name it; defs are its
-// flags.
-func readFlags(who string, defs []cli.Flag, args []string) ([]string, error) {
+// the flags end at the first argument that is not one, or at "--", which is
+// dropped. It refuses what that package refuses, in its order and wsx's
+// words, and returns the flags as --name=value, a spelling that every flag
+// parser reads alike, whatever its own rules for -0, "-q " or --quiet=, and
+// the arguments. who is the command as hints name it; defs are its flags.
+func readFlags(who string, defs []cli.Flag, args []string) (flags, rest []string, err error) {
 	byName := map[string]cli.Flag{}
 	for _, f := range defs {
 		for _, n := range f.Names() {
 			byName[n] = f
 		}
 	}
-	var line []string
 	given := map[string]bool{}
 	for len(args) > 0 && len(args[0]) > 1 && args[0][0] == '-' && args[0] != "--" {
 		a := args[0]
 		args = args[1:]
 		spelled := strings.TrimPrefix(a[1:], "-") // not empty: a is neither "-" nor "--"
 		if spelled[0] == '-' || spelled[0] == '=' {
-			return nil, flagError(who, "bad flag syntax: %s", a)
+			return nil, nil, flagError(who, "bad flag syntax: %s", a)
 		}
 		name, value, hasValue := strings.Cut(spelled, "=")
 		f := byName[name]
 		switch {
 		case f == nil:
-			return nil, flagError(who, "unknown flag %s", dashes(name))
-		case !hasValue && takesValue(f):
-			value, args = args[0], args[1:] // splitFlags saw to it that it has one
-		case !hasValue:
+			return nil, nil, flagError(who, "unknown flag %s", dashes(name))
+		case hasValue: // after "="
+		case isSwitch(f):
 			value = "true"
+		case len(args) == 0:
+			return nil, nil, flagError(who, "flag needs an argument: -%s", name)
+		default:
+			value, args = args[0], args[1:]
 		}
 		if err := checkValue(who, f, name, value); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		given[name] = true
-		line = append(line, "--"+name+"="+value)
+		flags = append(flags, "--"+name+"="+value)
 	}
 	if err := oneSpelling(who, defs, given); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
-	return append(append(line, "--"), args...), nil
+	return flags, args, nil
 }
 
 // checkValue refuses a value that name, a spelling of f, cannot hold: a

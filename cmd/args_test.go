@@ -45,7 +45,9 @@ func TestCommandOf(t *testing.T) {
 
 // commandLine spells what reorder leaves for urfave/cli, and refuses the
 // flags Go's flag package refuses, naming the command in the hint. The
-// root's flags end at its first argument.
+// root's flags end at its first argument and are given by what they ask;
+// when they ask for nothing, a command named after them runs, its flags
+// read where they stand.
 func TestCommandLine(t *testing.T) {
 	app := newApp(&Env{}, "")
 	for _, tc := range []struct {
@@ -56,11 +58,15 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"send", "-n", "1", "--header=a=b", "--", "-x"}, []string{"send", "--n=1", "--header=a=b", "--", "-x"}, ""},
 		{[]string{"send", "--help"}, []string{"send", "--help=true", "--"}, ""},
 		{[]string{"probe", "--ping", "--ping=", "--close=4000 bye", "--", "URL"}, []string{"probe", "--ping=true", "--ping=", "--close=4000 bye", "--", "URL"}, ""},
-		{[]string{"--help", "send", "-x"}, []string{"--help=true", "--", "send", "-x"}, ""},
-		{[]string{"-version", "--", "x"}, []string{"--version=true", "--", "x"}, ""},
+		{[]string{"--help", "send", "-x"}, []string{"--help", "--", "send", "-x"}, ""},
+		{[]string{"-version", "--", "x"}, []string{"--version", "--", "x"}, ""},
+		{[]string{"--version", "--version=false"}, []string{"--"}, ""},
 		{[]string{"conect", "--bogus"}, []string{"--", "conect", "--bogus"}, ""},
 		{[]string{" -x"}, []string{"--", " -x"}, ""},
 		{nil, []string{"--"}, ""},
+		{[]string{"--help", "--help=false", "send", "-0", "URL", "-q"}, []string{"send", "--0=true", "--", "URL", "-q"}, ""},
+		{[]string{"--help", "--help=false", "send", "--count"}, nil, "flag needs an argument: -count (hint: 'wsx send --help' lists the flags)"},
+		{[]string{"-V", "-V=0", "--help", "send", "-x"}, []string{"--help", "--", "send", "-x"}, ""},
 		{[]string{"--help", "--bogus"}, nil, "unknown flag --bogus (hint: 'wsx --help' lists the flags)"},
 		{[]string{"-V", "-0"}, nil, "unknown flag -0 (hint: 'wsx --help' lists the flags)"},
 		{[]string{"send", "---x", "--", "URL"}, nil, "bad flag syntax: ---x (hint: 'wsx send --help' lists the flags)"},

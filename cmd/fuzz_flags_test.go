@@ -304,12 +304,11 @@ func FuzzSplitFlags(f *testing.F) {
 	})
 }
 
-// FuzzReadFlags: readFlags reads a command's flags, as splitFlags leaves
-// them, by the rules of Go's flag package. What that package refuses,
-// readFlags refuses (and one thing more: a flag given under two of its
-// names); what it takes, readFlags gives as a line that it reads as the
-// same values, set in the same order, and the same arguments. The
-// arguments come NUL-separated.
+// FuzzReadFlags: readFlags reads a command's flags by the rules of Go's
+// flag package. What that package refuses, readFlags refuses (and one thing
+// more: a flag given under two of its names); what it takes, readFlags
+// gives as flags that it reads as the same values, set in the same order,
+// and the same arguments. The arguments come NUL-separated.
 func FuzzReadFlags(f *testing.F) {
 	for _, s := range []string{
 		"-q\x00-n\x003\x00--\x00url",
@@ -326,38 +325,46 @@ func FuzzReadFlags(f *testing.F) {
 		"-count\x00+0x10",
 		"--help=false\x00x",
 		"-H\x00 a: b \x00--origin\x00--\x00url",
+		"-q\x00--count",
+		"--close\x00--send\x00--ping=x\x00--ping",
 		"",
 	} {
 		f.Add(s)
 	}
-	defs := append(slices.Clip(sendCommand(nil).Flags), cli.HelpFlag)
+	commands := map[string][]cli.Flag{ // send has every kind of value; probe, the steps
+		"send":  append(slices.Clip(sendCommand(nil).Flags), cli.HelpFlag),
+		"probe": append(slices.Clip(probeCommand(nil).Flags), cli.HelpFlag),
+	}
 	f.Fuzz(func(t *testing.T, joined string) {
 		var args []string
 		if joined != "" {
 			args = strings.Split(joined, "\x00")
 		}
-		split, err := splitFlags(defs, args)
-		if err != nil {
-			return
-		}
-		var set []string
-		rest, pkgErr := parseByFlagPackage(defs, split, &set)
-		line, err := readFlags("wsx send", defs, slices.Clone(split))
-		if err != nil {
-			if pkgErr == nil && !strings.HasPrefix(err.Error(), "Cannot use two forms of the same flag: ") {
-				t.Fatalf("readFlags(%q): %v, but the flag package takes them", split, err)
-			}
-			return
-		}
-		if pkgErr != nil {
-			t.Fatalf("readFlags(%q) = %q, but the flag package refuses them: %v", split, line, pkgErr)
-		}
-		var again []string
-		lineRest, err := parseByFlagPackage(defs, line, &again)
-		if err != nil || !slices.Equal(again, set) || !slices.Equal(lineRest, rest) {
-			t.Fatalf("readFlags(%q) = %q, which the flag package reads as %q %q, %v; want %q %q", split, line, again, lineRest, err, set, rest)
+		for name, defs := range commands {
+			checkReadFlags(t, name, defs, args)
 		}
 	})
+}
+
+// checkReadFlags compares readFlags with the flag package on one command's
+// flags, defs, and args.
+func checkReadFlags(t *testing.T, name string, defs []cli.Flag, args []string) {
+	var set []string
+	pkgRest, pkgErr := parseByFlagPackage(defs, args, &set)
+	flags, rest, err := readFlags("wsx "+name, defs, slices.Clone(args))
+	if err != nil {
+		if pkgErr == nil && !strings.HasPrefix(err.Error(), "Cannot use two forms of the same flag: ") {
+			t.Fatalf("%s: readFlags(%q): %v, but the flag package takes them", name, args, err)
+		}
+		return
+	}
+	if pkgErr != nil {
+		t.Fatalf("%s: readFlags(%q) = %q %q, but the flag package refuses them: %v", name, args, flags, rest, pkgErr)
+	}
+	var again []string
+	if flagsRest, err := parseByFlagPackage(defs, flags, &again); err != nil || !slices.Equal(again, set) || len(flagsRest) > 0 || !slices.Equal(rest, pkgRest) {
+		t.Fatalf("%s: readFlags(%q) = %q %q, which the flag package reads as %q, %v; want %q %q", name, args, flags, rest, again, err, set, pkgRest)
+	}
 }
 
 // parseByFlagPackage parses args with Go's flag package, each of defs'
@@ -398,4 +405,4 @@ func (v loggedValue) Set(s string) error {
 }
 
 func (v loggedValue) String() string   { return "" }
-func (v loggedValue) IsBoolFlag() bool { return !takesValue(v.def) }
+func (v loggedValue) IsBoolFlag() bool { return isSwitch(v.def) }
