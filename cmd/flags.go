@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -211,12 +212,16 @@ func splitList(values []string) []string {
 
 // readDialConfig reads the shared dialer's flags for rawURL.
 func readDialConfig(c flagged, env *Env, rawURL string) (*dial.Config, error) {
+	user, err := userFlag(c.String("user"), env)
+	if err != nil {
+		return nil, err
+	}
 	o := dial.Options{
 		URL:         rawURL,
 		Protocols:   c.StringSlice("protocol"),
 		Headers:     c.StringSlice("header"),
 		Origin:      c.String("origin"),
-		User:        c.String("user"),
+		User:        user,
 		UserAgent:   "wsx/" + thisBuild().version,
 		Insecure:    c.Bool("insecure"),
 		CACert:      c.String("cacert"),
@@ -228,7 +233,6 @@ func readDialConfig(c flagged, env *Env, rawURL string) (*dial.Config, error) {
 		ShowSecrets: c.Bool("show-secrets"),
 		Trace:       c.Bool("trace"),
 	}
-	var err error
 	if o.ConnectTimeout, err = durationFlag(c, "connect-timeout"); err != nil {
 		return nil, err
 	}
@@ -236,6 +240,26 @@ func readDialConfig(c flagged, env *Env, rawURL string) (*dial.Config, error) {
 		return nil, err
 	}
 	return dial.New(o)
+}
+
+// userFlag reads -u USER[:PASS]. A user without a password has it asked
+// for on the terminal, without echo, as curl does; with no terminal to
+// ask on, that is a usage error. An empty password is -u USER: .
+func userFlag(user string, env *Env) (string, error) {
+	if user == "" || strings.Contains(user, ":") {
+		return user, nil
+	}
+	if !env.StdinTTY || env.ReadPassword == nil {
+		return "", exit.Usagef("-u %s has no password, and stdin is not a terminal to ask for it on", user).
+			Hint("give it as -u %s:PASSWORD (an empty one as -u %s:)", user, user)
+	}
+	fmt.Fprintf(env.Stderr, "Enter host password for user '%s': ", user)
+	pass, err := env.ReadPassword()
+	fmt.Fprintln(env.Stderr) // the newline that was not echoed
+	if err != nil {
+		return "", exit.Usagef("reading the password for -u %s: %v", user, err)
+	}
+	return user + ":" + string(pass), nil
 }
 
 // readConfigs reads what every session command takes: the shared dialer's

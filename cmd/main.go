@@ -34,6 +34,9 @@ type Env struct {
 	StdinTTY, StdoutTTY, StderrTTY bool
 	// StdinFd is the terminal's file descriptor when StdinTTY, for raw mode.
 	StdinFd int
+	// ReadPassword reads a line from the terminal without echo, for -u
+	// USER without a password; nil when there is no terminal.
+	ReadPassword func() ([]byte, error)
 	// WatchStdout, when not nil, returns a channel closed when stdout's
 	// reader goes away (| head), watching until stop closes.
 	WatchStdout func(stop <-chan struct{}) <-chan struct{}
@@ -64,6 +67,7 @@ func OSEnv() *Env {
 		StdoutTTY:    term.IsTerminal(int(os.Stdout.Fd())),
 		StderrTTY:    term.IsTerminal(int(os.Stderr.Fd())),
 		StdinFd:      int(os.Stdin.Fd()),
+		ReadPassword: func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) },
 		WatchStdout: func(stop <-chan struct{}) <-chan struct{} {
 			return outwatch.Watch(os.Stdout, stop)
 		},
