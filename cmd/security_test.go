@@ -228,7 +228,7 @@ func TestClearTextCredentialsWarning(t *testing.T) {
 	}{
 		{"URL password", []string{"--proxy", "http://" + proxy, "ws://bob:" + secretMark + "@wsx-test.example/"}, true},
 		{"-u", []string{"--proxy", "http://" + proxy, "-u", "bob:" + secretMark, "ws://wsx-test.example/"}, true},
-		{"-u without password", []string{"--proxy", "http://" + proxy, "-u", "bob", "ws://wsx-test.example/"}, true},
+		{"-u with an empty password", []string{"--proxy", "http://" + proxy, "-u", "bob:", "ws://wsx-test.example/"}, true},
 		{"Authorization", []string{"--proxy", "http://" + proxy, "-H", "Authorization: Bearer " + secretMark, "ws://wsx-test.example/"}, true},
 		{"Cookie", []string{"--proxy", "http://" + proxy, "-H", "Cookie: id=" + secretMark, "ws://wsx-test.example/"}, true},
 		{"no credentials", []string{"--proxy", "http://" + proxy, "-H", "X-Trace: 1", "ws://wsx-test.example/"}, false},
