@@ -16,12 +16,12 @@
 #
 # Every contender runs RUNS times (start-up and end: 3×RUNS), the contenders
 # of a group alternating run by run; the table shows medians. Wall time is
-# measured by the shell (EPOCHREALTIME) around `timeout` and rtime
-# (scripts/bench/rtime); for clients of the counting sink it runs until the
-# later of process exit and the end of the connection as the server saw it.
-# rtime gives peak RSS and CPU (user+sys, to the microsecond) of the client
-# (and of the `timeout` around it, a few ms at most, not of `cat` feeding
-# it); the CPU
+# the client's own, from its start to its exit, measured by rtime
+# (scripts/bench/rtime, which also stops it at the time limit); for clients
+# of the counting sink it runs from the shell's clock before the run
+# (EPOCHREALTIME) to the later of process exit and the end of the
+# connection as the server saw it. rtime gives peak RSS and CPU (user+sys,
+# to the microsecond) of the client (not of `cat` feeding it); the CPU
 # checks compare CPU medians, and for the groups that count messages the
 # table also shows CPU per message. Every run checks delivery: the sink's
 # message count, crc32c and order, or the count (and order) of the lines
@@ -146,28 +146,30 @@ exec {HOLD}<>"$tmp/hold"
 
 # ---------------------------------------------------------------- measuring
 
-# TIME: rtime writing "user sys peak-RSS" into $tmp/rss.
+# TIME: rtime writing "user sys peak-RSS wall" into $tmp/rss.
 TIME=("$tmp/bin/rtime" -o "$tmp/rss")
 
-# read_time: M_CPU (µs, user+sys) and M_RSS (KiB) from $tmp/rss; 0 when
-# there is none.
+# read_time: M_CPU (µs, user+sys), M_RSS (KiB) and M_WALL (µs, the
+# client's own) from $tmp/rss; 0 when there is none.
 read_time() {
-	local u s m
-	read -r u s m < <(tail -n1 "$tmp/rss" 2>/dev/null) || true
+	local u s m w
+	read -r u s m w < <(tail -n1 "$tmp/rss" 2>/dev/null) || true
 	[[ ${u:-} =~ ^[0-9.]+$ && ${s:-} =~ ^[0-9.]+$ ]] || u=0 s=0
 	[[ ${m:-} =~ ^[0-9]+$ ]] || m=0
+	[[ ${w:-} =~ ^[0-9]+$ ]] || w=0
+	M_WALL=$w
 	M_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%d", (u + s) * 1000000 + 0.5 }')
 	M_RSS=$m
 }
 
 # measure STDIN STDOUT TIMEOUT CMD...: runs CMD once. STDIN is a file,
 # pipe:FILE (cat FILE | CMD) or hold; STDOUT a file or count:FILE (CMD | wc
-# -c > FILE). Sets M_T0, M_T1 (µs since the epoch), M_CPU (µs), M_RSS (KiB),
-# M_RC.
+# -c > FILE). Sets M_T0, M_T1 (µs since the epoch, by the shell), M_WALL
+# (µs, CMD's own), M_CPU (µs), M_RSS (KiB), M_RC.
 measure() {
 	local in=$1 out=$2 tmo=$3 ps
 	shift 3
-	local cmd=("${TIME[@]}" timeout -k 5 "$tmo" "$@")
+	local cmd=("${TIME[@]}" -t "$tmo" "$@")
 	rm -f "$tmp/rss"
 	set +e
 	M_T0=${EPOCHREALTIME/./}
@@ -245,7 +247,7 @@ wscat_run() {
 		rm -f "$tmp/rss"
 		set +e
 		M_T0=${EPOCHREALTIME/./}
-		"${TIME[@]}" timeout -k 5 "$TMO" "$WSCAT_BIN" -c "$url" \
+		"${TIME[@]}" -t "$TMO" "$WSCAT_BIN" -c "$url" \
 			<"$tmp/feed" >/dev/null 2>"$tmp/last.err" {FEED}>&- {HOLD}>&- &
 		pid=$!
 		if wait_line "$tmp/ws.out" "^open id=$id\$" 30; then
@@ -328,7 +330,7 @@ echo_run() {
 	if [ "$M_RC" != 0 ] || [ "$(cat "$tmp/out")" != hi ]; then
 		ok=0 why="output '$(head -c 40 "$tmp/out")', exit $M_RC"
 	fi
-	record "$key" $((M_T1 - M_T0)) "$ok" "$ok" 1 "$why"
+	record "$key" "$M_WALL" "$ok" "$ok" 1 "$why"
 }
 c_start_wsx_send() { echo_run "$1" "$WSX" send -q --count 1 "$URL/echo"; }
 c_start_oneshot() { echo_run "$1" "$tmp/bin/oneshot" "$URL/echo"; }
@@ -339,7 +341,7 @@ c_start_wscat() {
 	measure hold "$tmp/out" "$TMO" "$WSCAT_BIN" -c "$URL/echo" -x hi -w 0
 	local got=0
 	[ "$(cat "$tmp/out")" = hi ] && got=1
-	record "$1" $((M_T1 - M_T0)) 1 "$got" 1 "printed the echo: $got, exit=$M_RC"
+	record "$1" "$M_WALL" 1 "$got" 1 "printed the echo: $got, exit=$M_RC"
 }
 
 # The end of a session (README: Closing). end_silent: `wsx send URL hi` to a
@@ -351,14 +353,14 @@ c_end_silent() {
 	measure /dev/null "$tmp/out" "$TMO" "$WSX" send -q "$URL/sink?id=$2" hi
 	local ok=1 why=''
 	if [ "$M_RC" != 0 ] || [ -s "$tmp/out" ]; then ok=0 why="output '$(head -c 40 "$tmp/out")', exit $M_RC"; fi
-	record "$1" $((M_T1 - M_T0)) "$ok" "$ok" 1 "$why"
+	record "$1" "$M_WALL" "$ok" "$ok" 1 "$why"
 }
 c_end_head() {
 	# shellcheck disable=SC2016 # $0 and $1 are sh's own
 	measure /dev/null "$tmp/out" "$TMO" sh -c '"$0" listen -q "$1" | head -2' "$WSX" "$QUIET2"
 	local ok=1 why=''
 	if [ "$M_RC" != 0 ] || [ "$(cat "$tmp/out")" != $'one\ntwo' ]; then ok=0 why="output '$(head -c 40 "$tmp/out")', exit $M_RC"; fi
-	record "$1" $((M_T1 - M_T0)) "$ok" "$ok" 1 "$why"
+	record "$1" "$M_WALL" "$ok" "$ok" 1 "$why"
 }
 
 # recv_run KEY N ORDER CMD...: the output must hold N messages (lines with a
@@ -375,7 +377,7 @@ recv_run() {
 	if [ "$M_RC" != 0 ] || [ "$got" != "$n" ]; then
 		ok=0 why="received $got of $n$([ "$order" = 1 ] && echo ' in order'), exit $M_RC"
 	fi
-	record "$key" $((M_T1 - M_T0)) "$ok" "${got%%+*}" "$n" "$why"
+	record "$key" "$M_WALL" "$ok" "${got%%+*}" "$n" "$why"
 }
 BLAST="blast?n=$N_BLAST&size=16"
 c_recv_reader() { recv_run "$1" "$N_BLAST" 1 "$tmp/bin/reader" "$URL/$BLAST"; }
@@ -393,7 +395,7 @@ c_mem_listen_big() {
 	if [ "$M_RC" != 0 ] || [ "$got" != $((BIG_SIZE + 1)) ]; then
 		ok=0 why="received $got bytes of $((BIG_SIZE + 1)), exit $M_RC"
 	fi
-	record "$1" $((M_T1 - M_T0)) "$ok" "$((ok))" 1 "$why"
+	record "$1" "$M_WALL" "$ok" "$((ok))" 1 "$why"
 }
 c_mem_relay() { sink_run "$1" "$2" "$tmp/in/huge" "$HUGE_LINES" "$SUM_HUGE" "$TMO_LONG" "$WSX" send -q "$URL/sink?id=$2"; }
 
@@ -487,7 +489,7 @@ printf 'mode: %s, %s runs (start-up %s, memory %s), load average %s before, %s a
 	"$load_before" "$load_after" $((SECONDS - started))
 printf 'inputs: %s and %s lines (seq), %s × 64 KiB lines, %s MiB file, %s MiB of 64-byte lines, %s blasted messages\n' \
 	"$N_LINES" "$N_LINES1M" "$N_LARGE" $((BIG_SIZE >> 20)) $((HUGE_LINES >> 14)) "$N_BLAST"
-printf 'harness overhead per run (timeout + /usr/bin/time + true): %s ms median; it is in every time below\n' \
+printf 'harness overhead per run (rtime + true, by the shell clock): %s ms median; in the sink groups'"'"' times (lines, lines1m, large), not the others\n' \
 	"$(ms "$(printf '%s\n' "${overhead[@]}" | sort -n | sed -n 3p)")"
 # delivery KEY: what the runs delivered, "min..max of N", and the runs that
 # passed their check.
