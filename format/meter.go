@@ -260,14 +260,14 @@ func (m *Meter) appendLine(b []byte, now time.Time) []byte {
 		b = strconv.AppendInt(b, min(n*100/m.total, 100), 10)
 		b = append(b, "%)"...)
 	}
-	rate := m.rate(now, n)
-	if rate <= 0 {
+	rate, ok := m.rate(now, n)
+	if !ok {
 		return b
 	}
 	b = append(b, ", "...)
 	b = appendBytes(b, int64(rate))
 	b = append(b, "/s"...)
-	if secs := float64(m.total-n) / rate; secs > 0 && secs < maxLeft {
+	if secs := float64(m.total-n) / rate; rate > 0 && secs > 0 && secs < maxLeft {
 		b = append(b, ", "...)
 		b = appendLeft(b, secs)
 		b = append(b, " left"...)
@@ -280,8 +280,9 @@ func (m *Meter) appendLine(b []byte, now time.Time) []byte {
 const maxLeft = 100 * 3600
 
 // rate records n at now and returns the bytes per second over the last
-// rateWindow draws (since the start, at first); 0 when no time has passed.
-func (m *Meter) rate(now time.Time, n int64) float64 {
+// rateWindow draws (since the start, at first), which is 0 for a transfer
+// that has stalled; not ok when no time has passed.
+func (m *Meter) rate(now time.Time, n int64) (rate float64, ok bool) {
 	if len(m.samples) == rateWindow {
 		m.samples = append(m.samples[:0], m.samples[1:]...)
 	}
@@ -289,9 +290,9 @@ func (m *Meter) rate(now time.Time, n int64) float64 {
 	first := m.samples[0]
 	secs := now.Sub(first.at).Seconds()
 	if secs <= 0 {
-		return 0
+		return 0, false
 	}
-	return float64(n-first.n) / secs
+	return float64(n-first.n) / secs, true
 }
 
 // byteUnits are the binary units appendBytes prints above bytes.

@@ -123,7 +123,8 @@ func TestMeterWithoutTotal(t *testing.T) {
 }
 
 // TestMeterRateWindow: the rate is that of the last two seconds, so a
-// transfer that slows down shows it, and the time left follows.
+// transfer that slows down shows it, and the time left follows; one that
+// has stalled shows 0 B/s, and no time left.
 func TestMeterRateWindow(t *testing.T) {
 	t.Parallel()
 	p, _, errb, clock := newMeterTest(Options{})
@@ -139,11 +140,20 @@ func TestMeterRateWindow(t *testing.T) {
 		clock.step(100 * time.Millisecond)
 		tick(p)
 	}
-	line := errb.String()[strings.LastIndex(errb.String(), "\r"):]
-	if want := "\rsending stdin: 32.9 MiB of 100.0 MiB (32%), 1000.0 KiB/s, 1m09s left\x1b[K"; line != want {
-		t.Fatalf("last line %q, want %q", line, want)
+	if got, want := lastLine(errb), "\rsending stdin: 32.9 MiB of 100.0 MiB (32%), 1000.0 KiB/s, 1m09s left\x1b[K"; got != want {
+		t.Fatalf("slowed down: %q, want %q", got, want)
+	}
+	for range 20 { // 2 s stalled
+		clock.step(100 * time.Millisecond)
+		tick(p)
+	}
+	if got, want := lastLine(errb), "\rsending stdin: 32.9 MiB of 100.0 MiB (32%), 0 B/s\x1b[K"; got != want {
+		t.Fatalf("stalled: %q, want %q", got, want)
 	}
 }
+
+// lastLine is the last meter line drawn on b.
+func lastLine(b *bytes.Buffer) string { return b.String()[strings.LastIndex(b.String(), "\r"):] }
 
 // TestMeterDone erases the line, and nothing is drawn after: the next
 // line starts on a clean line at column 0.
