@@ -24,6 +24,8 @@ type Printer struct {
 	pend     []byte // stdout bytes being built, or held by Queue; under mu
 	buf      []byte // stderr line buffer, reused under mu
 	batch    bool   // stdout is a pipe or a file, not a terminal: Queue may hold bytes
+	outTTY   bool   // stdout is a terminal: the meter line must be erased before writing it
+	meter    meterLine
 
 	mode     Mode
 	binary   BinaryAs
@@ -51,8 +53,8 @@ func New(stdout, stderr io.Writer, o Options) *Printer {
 	_, isFile := stdout.(*os.File)
 	p := &Printer{
 		out: stdout, err: stderr,
-		batch: isFile && !o.StdoutTTY,
-		mode:  o.Mode, binary: o.BinaryAs,
+		batch: isFile && !o.StdoutTTY, outTTY: o.StdoutTTY,
+		mode: o.Mode, binary: o.BinaryAs,
 		outColor: ColorEnabled(o.Color, o.StdoutTTY, o.Getenv),
 		paint:    NewPalette(ColorEnabled(o.Color, o.StderrTTY, o.Getenv)),
 		stamps:   o.Timestamps, quiet: o.Quiet, verbose: o.Verbose, trace: o.Trace,
@@ -73,6 +75,7 @@ func New(stdout, stderr io.Writer, o Options) *Printer {
 	if p.now == nil {
 		p.now = time.Now
 	}
+	p.meter.ticks, p.meter.width = realTicks, stderrWidth(stderr)
 	return p
 }
 
@@ -131,8 +134,12 @@ func (p *Printer) flushOut() error {
 }
 
 // writeOut writes pend to stdout in one write and empties it, keeping the
-// buffer for reuse; callers hold mu.
+// buffer for reuse; callers hold mu. While a meter is under way on
+// stdout's terminal, the terminal is readied for pend first.
 func (p *Printer) writeOut() error {
+	if p.meter.watchOut {
+		p.toTerminal(p.pend)
+	}
 	_, err := p.out.Write(p.pend)
 	p.pend = reuse(p.pend)
 	return err

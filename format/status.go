@@ -154,11 +154,16 @@ func (p *Printer) writeErr(line string) {
 
 // errLines writes lines on stderr in one write, each ending in exactly one
 // newline; callers hold mu. Messages that Queue holds go out first, so a
-// line about them (the close) comes after them. Errors writing stderr have
-// nowhere to go.
+// line about them (the close) comes after them; a meter line goes away
+// first, so that they start on a clean line of their own. Errors writing
+// stderr have nowhere to go.
 func (p *Printer) errLines(lines ...string) {
 	_ = p.flushOut()
 	b := p.buf[:0]
+	if p.meter.drawn {
+		b = append(b, eraseLine...)
+		p.meter.drawn = false
+	}
 	for _, l := range lines {
 		b = append(b, strings.TrimSuffix(l, "\n")...)
 		b = append(b, '\n')

@@ -43,13 +43,16 @@ func (p *Printer) Stream(binary bool, r io.Reader) (n int64, readErr, writeErr e
 	return n, nil, writeErr
 }
 
-// writeStream writes b to stdout under the lock.
+// writeStream writes b to stdout under the lock. A message streamed to a
+// terminal may leave its line open between writes: a meter that starts
+// meanwhile waits for the line to end (see toTerminal).
 func (p *Printer) writeStream(b []byte) error {
 	if len(b) == 0 {
 		return nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.toTerminal(b)
 	_, err := p.out.Write(b)
 	return err
 }

@@ -40,6 +40,11 @@ type Options struct {
 	// is found after the start was printed. Otherwise text is held whole
 	// and checked before any of it is printed; binary streams either way.
 	StreamText bool
+	// Progress shows a meter on the printer's meter line for a message
+	// over 1 MiB while it arrives, from its first MiB on: its bytes and
+	// rate (a message has no size before its end). See
+	// session.Options.Progress.
+	Progress bool
 }
 
 // Reader is the single goroutine that reads from a connection.
@@ -226,17 +231,20 @@ func (r *Reader) message(res *Result, binary bool, rd io.Reader) (stop bool) {
 	}
 	streamable := r.streams[b2i(binary)]
 	limit := math.MaxInt
-	if streamable {
-		limit = streamAbove + 1
+	if streamable || r.opts.Progress {
+		limit = streamAbove + 1 // what is read past it is streamed, or shown on a meter
 	}
 	var check *utf8check.Checker
 	if !binary {
 		check = &r.check
 		*check = utf8check.Checker{}
 	}
-	data, err := r.read(rd, limit, check)
-	if streamable && len(data) > streamAbove && err == nil { // a big message: print it as it arrives
-		return r.stream(res, binary, io.MultiReader(bytes.NewReader(data), rd))
+	data, err := r.read(r.buf[:0], rd, limit, check)
+	if len(data) == limit && err == nil { // a big message, of which the start is in
+		if streamable { // printed as it arrives
+			return r.stream(res, binary, data, rd)
+		}
+		data, err = r.readMetered(res, data, rd, check) // held whole, with a meter
 	}
 	r.own.bytes += int64(len(data))
 	if err != nil {
@@ -282,14 +290,27 @@ func b2i(b bool) int {
 	return 0
 }
 
-// read reads a message to its end, or up to limit bytes, into the reader's
-// buffer, which it returns: the data is valid
-// until the next message. With check, the text is checked as it comes,
-// piece by piece as gorilla hands the frames on, so that invalid UTF-8
-// ends the read at the fragment that holds it (a *utf8check.Error), not
-// when the message ends.
-func (r *Reader) read(rd io.Reader, limit int, check *utf8check.Checker) ([]byte, error) {
-	b := r.buf[:0]
+// readMetered reads the rest of a big message after its start, data, with
+// a meter.
+func (r *Reader) readMetered(res *Result, data []byte, rd io.Reader, check *utf8check.Checker) ([]byte, error) {
+	m := r.meter(res, data)
+	defer m.Done()
+	return r.read(data, m.Reader(rd), math.MaxInt, check)
+}
+
+// meter starts the meter of the message being read, of which start has
+// arrived.
+func (r *Reader) meter(res *Result, start []byte) *format.Meter {
+	return r.out.Meter("receiving message "+strconv.Itoa(res.Messages), 0, int64(len(start)))
+}
+
+// read reads a message to its end, or until b holds limit bytes, onto b
+// (the reader's buffer, emptied, or the start of the message), which it
+// returns: the data is valid until the next message. With check, the text
+// is checked as it comes, piece by piece as gorilla hands the frames on,
+// so that invalid UTF-8 ends the read at the fragment that holds it (a
+// *utf8check.Error), not when the message ends.
+func (r *Reader) read(b []byte, rd io.Reader, limit int, check *utf8check.Checker) ([]byte, error) {
 	var err error
 	for len(b) < limit {
 		if len(b) == cap(b) {
@@ -329,9 +350,15 @@ const maxKeptBuf = 2 * streamAbove
 // messages are checked whole before any of them is printed.
 const streamAbove = 1 << 20
 
-// stream prints a message as it arrives, checking text as it goes.
-func (r *Reader) stream(res *Result, binary bool, rd io.Reader) (stop bool) {
-	cr := &checkedReader{r: rd, text: !binary}
+// stream prints a message as it arrives, its start first, checking text
+// as it goes; with Progress, the rest is counted on a meter.
+func (r *Reader) stream(res *Result, binary bool, start []byte, rd io.Reader) (stop bool) {
+	if r.opts.Progress {
+		m := r.meter(res, start)
+		defer m.Done()
+		rd = m.Reader(rd)
+	}
+	cr := &checkedReader{r: io.MultiReader(bytes.NewReader(start), rd), text: !binary}
 	n, readErr, writeErr := r.out.Stream(binary, cr)
 	r.own.bytes += n
 	var bad *utf8check.Error

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/utf8check"
 )
 
@@ -112,13 +113,17 @@ func (a *Args) Ready() bool { return a.Pending() > 0 }
 
 // Whole yields all of stdin as one message (--whole).
 type Whole struct {
-	r    io.Reader
+	r    *input
 	c    Check
 	done bool
 }
 
 // NewWhole reads r whole when Next is first called.
-func NewWhole(r io.Reader, c Check) *Whole { return &Whole{r: r, c: c} }
+func NewWhole(r io.Reader, c Check) *Whole { return &Whole{r: newInput(r, "reading stdin"), c: c} }
+
+// MeterInput shows how much of stdin has been read; see Metered. Sending
+// the message has a meter of its own (see Writer.Progress).
+func (w *Whole) MeterInput(p *format.Printer) (end func()) { return w.r.MeterInput(p) }
 
 // Next returns stdin as one message, then io.EOF.
 func (w *Whole) Next() (Message, error) {

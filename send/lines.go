@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/wsx-cli/wsx/format"
 	"github.com/wsx-cli/wsx/internal/utf8check"
 )
 
@@ -93,6 +94,7 @@ func (e *InputError) Unwrap() error { return e.Err }
 // are skipped, and a line may be of any length. With another delimiter (NUL
 // for --null) it reads records the same way, without the "\r" rule.
 type Lines struct {
+	in    *input // the stream, counted for a meter
 	r     *bufio.Reader
 	buf   []byte
 	line  int
@@ -119,8 +121,12 @@ func NewRecords(r io.Reader, delim byte, c Check) *Lines {
 	if delim != '\n' {
 		unit = "record"
 	}
-	return &Lines{r: bufio.NewReaderSize(r, 64<<10), delim: delim, unit: unit, check: c}
+	in := newInput(r, "sending stdin")
+	return &Lines{in: in, r: bufio.NewReaderSize(in, 64<<10), delim: delim, unit: unit, check: c}
 }
+
+// MeterInput shows how much of the input has been read; see Metered.
+func (l *Lines) MeterInput(p *format.Printer) (end func()) { return l.in.MeterInput(p) }
 
 // Next returns the next non-blank line. Its Data is valid until the next call.
 func (l *Lines) Next() (Message, error) {

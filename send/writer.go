@@ -1,6 +1,7 @@
 package send
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/wsx-cli/wsx/format"
 )
 
 // Writer is the single goroutine that writes data frames to a connection.
@@ -19,6 +22,11 @@ type Writer struct {
 	// Command runs an interactive command; returning true ends Run. It runs
 	// on the writer's goroutine, so a ping it sends keeps its place in line.
 	Command func(c *Command) bool
+	// Progress, when set, shows meters of big transfers on its meter line:
+	// a message over 1 MiB (a @FILE, --whole) as gorilla takes it, and the
+	// input of a Metered source (stdin) once over 1 MiB of it has been
+	// read. nil: no meter. See session.Options.Progress.
+	Progress *format.Printer
 
 	sent  atomic.Int64 // messages written
 	bytes atomic.Int64 // their payload bytes
@@ -34,9 +42,10 @@ type Writer struct {
 	payloads       [][]byte  // their Data, for the framer, reused
 	one            [1]Message
 
-	mu      sync.Mutex
-	stopped bool
-	writing bool // a message is in hand: Stop must wait for Run
+	mu       sync.Mutex
+	stopped  bool
+	writing  bool   // a message is in hand: Stop must wait for Run
+	endInput func() // ends the meter of Run's input; nil: none
 }
 
 // flusher is what the writer needs of a Coalescer.
@@ -111,6 +120,8 @@ var ErrInterrupted = errors.New("interrupted")
 // called, or a write fails.
 func (w *Writer) Run(src Source) (r Result) {
 	defer w.flushAtEnd(&r)
+	w.meterInput(src)
+	defer w.endMeter()
 	for {
 		ready := src.Ready()
 		if !ready || holds(src) {
@@ -159,12 +170,35 @@ func (w *Writer) Run(src Source) (r Result) {
 	}
 }
 
+// meterInput shows the progress of src's input, if it has one to show.
+func (w *Writer) meterInput(src Source) {
+	if w.Progress == nil {
+		return
+	}
+	end := MeterInput(src, w.Progress)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.endInput = end
+}
+
+// endMeter ends the meter of Run's input: Run has returned, or Stop came
+// while it may wait for input that never comes.
+func (w *Writer) endMeter() {
+	w.mu.Lock()
+	end := w.endInput
+	w.endInput = nil
+	w.mu.Unlock()
+	if end != nil {
+		end()
+	}
+}
+
 // writeAll writes msgs in order, and returns how many it wrote: plain
 // messages of one kind in a row go to the framer in one call.
 func (w *Writer) writeAll(msgs []Message, r *Result) (int, error) {
 	for i := 0; i < len(msgs); {
 		m := msgs[i]
-		if w.framer == nil || m.Cmd != nil || m.File != "" {
+		if !w.framed(m) {
 			if err := w.write(m, r); err != nil {
 				return i, err
 			}
@@ -175,7 +209,7 @@ func (w *Writer) writeAll(msgs []Message, r *Result) (int, error) {
 			continue
 		}
 		j := i + 1
-		for j < len(msgs) && plain(msgs[j]) && msgs[j].Binary == m.Binary {
+		for j < len(msgs) && w.framed(msgs[j]) && msgs[j].Binary == m.Binary {
 			j++
 		}
 		w.payloads = w.payloads[:0]
@@ -192,8 +226,15 @@ func (w *Writer) writeAll(msgs []Message, r *Result) (int, error) {
 	return len(msgs), nil
 }
 
-// plain is a message of Data: no command, no file.
-func plain(m Message) bool { return m.Cmd == nil && m.File == "" }
+// framed reports whether m goes to the framer, with the plain messages
+// around it: it is Data (no command, no file), and has no meter of its own.
+func (w *Writer) framed(m Message) bool {
+	return w.framer != nil && m.Cmd == nil && m.File == "" && !w.metered(m)
+}
+
+// metered reports whether m is sent with a meter: it is big, and meters
+// are wanted.
+func (w *Writer) metered(m Message) bool { return w.Progress != nil && m.Len() > meterAbove }
 
 // wrote counts messages written (gathered, when a flusher is under them).
 func (w *Writer) wrote(msgs []Message, r *Result) {
@@ -221,8 +262,8 @@ func (w *Writer) write(m Message, r *Result) error {
 	if m.Binary {
 		typ = websocket.BinaryMessage
 	}
-	if m.File != "" {
-		if err := w.stream(typ, m.File); err != nil {
+	if m.File != "" || w.metered(m) {
+		if err := w.stream(typ, m); err != nil {
 			return err
 		}
 	} else if err := w.conn.WriteMessage(typ, m.Data); err != nil {
@@ -281,18 +322,29 @@ func holds(src Source) bool {
 	return ok && h.Holds()
 }
 
-// stream sends a file as one message without reading it into memory.
-func (w *Writer) stream(typ int, file string) error {
-	f, err := os.Open(file)
-	if err != nil {
-		return err
+// stream sends m through gorilla's NextWriter: a File without reading it
+// into memory, and with Progress, a meter counting the bytes as gorilla
+// takes them.
+func (w *Writer) stream(typ int, m Message) error {
+	var src io.Reader = bytes.NewReader(m.Data)
+	if m.File != "" {
+		f, err := os.Open(m.File)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		src = f
 	}
-	defer f.Close()
 	mw, err := w.conn.NextWriter(typ)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(mw, f); err != nil {
+	if w.Progress != nil {
+		meter := w.Progress.Meter("sending "+m.Where(), m.Len(), 0)
+		defer meter.Done()
+		src = meter.Reader(src)
+	}
+	if _, err := io.Copy(mw, src); err != nil {
 		return err
 	}
 	return mw.Close()
@@ -326,7 +378,10 @@ func (w *Writer) begin() bool {
 // message (being written, or already read): then the caller must wait for
 // Run to return, before it writes a close frame and to learn what was not
 // sent. Otherwise Run is waiting for input and will write nothing more.
+// The meter of Run's input, if one shows, ends now: Run may wait for input
+// long after the session has reported its end.
 func (w *Writer) Stop() (writing bool) {
+	defer w.endMeter()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.stopped {

@@ -190,6 +190,10 @@ func (s *resend) NextBatch(dst []send.Message) ([]send.Message, error) {
 
 func (s *resend) Pending() int { return len(s.held) + s.Source.Pending() }
 
+// MeterInput shows the progress of the input beneath, which goes on from
+// one connection to the next.
+func (s *resend) MeterInput(p *format.Printer) (end func()) { return send.MeterInput(s.Source, p) }
+
 func (s *resend) Ready() bool { return len(s.held) > 0 || s.Source.Ready() }
 
 // after readies the input for a new connection, given how the writer of

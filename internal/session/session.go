@@ -45,6 +45,16 @@ type Options struct {
 	Reconnect  *Reconnect
 	MaxSize    int64 // the dialer's --max-size, for the message that names it
 	StreamText bool  // text over 1 MiB may stream to stdout before it is checked whole
+	// Progress shows a meter on stderr, one line that erases itself at
+	// the end, for big transfers: a message over 1 MiB being sent (a
+	// @FILE, --whole) or received, and stdin once over 1 MiB of it has
+	// been read (see format.Printer.Meter). Off by default. cmd turns it
+	// on when stderr is a terminal (Env.StderrTTY) and -q is not given,
+	// or when --progress forces it; --no-progress turns it off. It stays
+	// off at the interactive prompt, whose line editor owns the terminal,
+	// and on a pipe or a file unless forced: there the meter's redraws
+	// would be bytes in a log.
+	Progress bool
 	// StdoutGone, when not nil, is closed when stdout's reader has gone
 	// away (| head), so the session ends without waiting for a write to fail.
 	StdoutGone <-chan struct{}
@@ -119,8 +129,12 @@ func newRun(s *dial.Conn, sc *Options, out *format.Printer, from *carry) *run {
 	r.reader = listen.NewReader(s.WS, s.Tap, out, listen.Options{
 		Count: count, ShowPongs: sc.Interactive, Filters: sc.Filters, Select: sc.Select,
 		StreamText: sc.StreamText, OnPong: func(string, time.Duration) { r.live.ponged() },
+		Progress: sc.Progress,
 	})
 	r.writer = send.NewWriter(s.WS)
+	if sc.Progress {
+		r.writer.Progress = out
+	}
 	r.writer.Sent = func(m send.Message) {
 		if m.File == "" { // a streamed file is not held, so jsonl has no "out" event for it
 			out.Message(format.Out, m.Binary, m.Data)
