@@ -61,6 +61,7 @@ func runInteractive(c flagged, env *Env, dc *dial.Config, sc *session.Options) e
 		return exit.Errorf(exit.Runtime, "cannot set up the terminal: %v", err)
 	}
 	defer term.Restore(env.StdinFd, old)
+	sc.Progress = false // the prompt's line editor owns the terminal
 	keys := send.NewKeyWatcher(env.Stdin)
 	t := term.NewTerminal(struct {
 		io.Reader

@@ -51,3 +51,35 @@ func TestFlaggedReadsAsUrfave(t *testing.T) {
 		t.Fatalf("the action compared %d names, want %d", checked, len(names))
 	}
 }
+
+// TestProgressDecision: the meter is on when stderr is a terminal and -q is
+// not given, unless --progress or --no-progress says otherwise.
+func TestProgressDecision(t *testing.T) {
+	for _, c := range []struct {
+		tty  bool
+		args []string
+		want bool
+	}{
+		{true, nil, true},
+		{true, []string{"-q"}, false},
+		{true, []string{"--no-progress"}, false},
+		{false, nil, false},
+		{false, []string{"--progress"}, true},
+		{false, []string{"--progress", "-q"}, true},
+	} {
+		cmd := &cli.Command{
+			Name:  "send",
+			Flags: append(outputFlags(), &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}}),
+			Action: func(_ context.Context, cc *cli.Command) error {
+				got, err := progress(indexed(cc), &Env{StderrTTY: c.tty})
+				if err != nil || got != c.want {
+					t.Errorf("stderr a terminal %v, %q: %v, %v; want %v", c.tty, c.args, got, err, c.want)
+				}
+				return nil
+			},
+		}
+		if err := cmd.Run(context.Background(), append([]string{"send"}, c.args...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

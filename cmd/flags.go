@@ -106,7 +106,22 @@ func outputFlags() []cli.Flag {
 		&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: `auto|always|never` (NO_COLOR, CLICOLOR_FORCE, FORCE_COLOR and TERM=dumb honoured)"},
 		&cli.StringFlag{Name: "binary-as", Value: "auto", Usage: "print binary messages as `auto|hex|base64|raw`"},
 		&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Usage: "prefix each message with the time it arrived"},
+		&cli.BoolFlag{Name: "progress", Usage: "show a meter on stderr for transfers over 1 MiB even when stderr is not a terminal"},
+		&cli.BoolFlag{Name: "no-progress", Usage: "never show the meter (shown by default when stderr is a terminal, unless -q)"},
 	}
+}
+
+// progress decides the meter of big transfers: forced on or off by
+// --progress and --no-progress, otherwise on when stderr is a terminal and
+// -q is not given.
+func progress(c flagged, env *Env) (bool, error) {
+	switch on, off := c.Bool("progress"), c.Bool("no-progress"); {
+	case on && off:
+		return false, exit.Usagef("--progress and --no-progress cannot be used together")
+	case on || off:
+		return on, nil
+	}
+	return env.StderrTTY && !c.Bool("quiet"), nil
 }
 
 func concat(sets ...[]cli.Flag) []cli.Flag {
@@ -294,6 +309,9 @@ func readConfigs(c flagged, env *Env, rawURL string) (*dial.Config, *session.Opt
 func readSessionOptions(c flagged, env *Env) (*session.Options, error) {
 	so := &session.Options{CloseReason: c.String("close-reason"), Signals: env.Signals}
 	var err error
+	if so.Progress, err = progress(c, env); err != nil {
+		return nil, err
+	}
 	if so.Timeout, err = durationFlag(c, "timeout"); err != nil {
 		return nil, err
 	}
