@@ -61,7 +61,7 @@ die() {
 	echo "bench: $*" >&2
 	exit 2
 }
-for tool in go timeout /usr/bin/time awk; do
+for tool in go timeout awk; do
 	command -v "$tool" >/dev/null || die "$tool is needed"
 done
 [ "$WSCAT" = 0 ] || command -v npm >/dev/null || die "npm is needed for wscat (or WSCAT=0)"
@@ -542,8 +542,7 @@ delivered() {
 # reference_ok REF: a reference that lost data makes its comparisons void.
 reference_ok() { [ "$(runs_ok "$1")" = "$(runs "$1")" ]; }
 # at_most A B LIMIT TARGET [cpu]: median(A) <= LIMIT × median(B), of the
-# wall time, or (cpu) of the CPU time; N/A when B's median is 0 (CPU below
-# the 10 ms steps of /usr/bin/time, small inputs only).
+# wall time, or (cpu) of the CPU time; N/A when B's median is 0.
 at_most() {
 	local r res f=1 what=time b
 	[ "${5:-}" != cpu ] || f=6 what=CPU
