@@ -227,16 +227,12 @@ func splitList(values []string) []string {
 
 // readDialConfig reads the shared dialer's flags for rawURL.
 func readDialConfig(c flagged, env *Env, rawURL string) (*dial.Config, error) {
-	user, err := userFlag(c.String("user"), env)
-	if err != nil {
-		return nil, err
-	}
 	o := dial.Options{
 		URL:         rawURL,
 		Protocols:   c.StringSlice("protocol"),
 		Headers:     c.StringSlice("header"),
 		Origin:      c.String("origin"),
-		User:        user,
+		User:        c.String("user"),
 		UserAgent:   "wsx/" + thisBuild().version,
 		Insecure:    c.Bool("insecure"),
 		CACert:      c.String("cacert"),
@@ -248,10 +244,14 @@ func readDialConfig(c flagged, env *Env, rawURL string) (*dial.Config, error) {
 		ShowSecrets: c.Bool("show-secrets"),
 		Trace:       c.Bool("trace"),
 	}
+	var err error
 	if o.ConnectTimeout, err = durationFlag(c, "connect-timeout"); err != nil {
 		return nil, err
 	}
 	if o.MaxSize, err = parseSize("max-size", c.String("max-size")); err != nil {
+		return nil, err
+	}
+	if o.User, err = userFlag(o.User, env); err != nil { // asked last: a mistake above needs no password
 		return nil, err
 	}
 	return dial.New(o)
