@@ -70,7 +70,8 @@ type optionalValue interface {
 }
 
 // splitFlags returns the flags of args (each with its value), then "--",
-// then the other arguments in their order. With --help only the flags are
+// then the other arguments in their order, with each cluster of one-letter
+// flags spelled apart (see shortCluster). With --help only the flags are
 // kept, so that help is shown wherever it was asked for.
 func splitFlags(defs []cli.Flag, args []string) ([]string, error) {
 	withValue := map[string]bool{}
@@ -102,8 +103,13 @@ func splitFlags(defs []cli.Flag, args []string) ([]string, error) {
 			}
 			flags = append(flags, a+"="+value)
 		default:
-			flags = append(flags, a)
 			name := strings.TrimLeft(a, "-")
+			if short, ok := shortCluster(a, withValue); ok {
+				args = slices.Concat(args[:i], short, args[i+1:])
+				i-- // read again, spelled apart
+				continue
+			}
+			flags = append(flags, a)
 			help = help || name == "help" || name == "h"
 			if strings.Contains(name, "=") || !withValue[name] {
 				continue
@@ -119,6 +125,43 @@ func splitFlags(defs []cli.Flag, args []string) ([]string, error) {
 		return flags, nil
 	}
 	return append(append(flags, "--"), rest...), nil
+}
+
+// shortCluster spells apart a cluster of one-letter flags as POSIX tools
+// read them (-qv, -n1, -qn1, -Hname:value, -H@file): each letter a flag,
+// up to one that takes a value, which takes the rest of the cluster, or,
+// when nothing is left of it, the next argument as usual. A name that is a
+// flag of its own, before any "=", is not a cluster: Go's flag package,
+// which wsx follows, reads -count and -n=1 so. ok is false when a is no
+// cluster: a letter before the one that takes a value is no flag, and
+// readFlags refuses the whole as it was typed.
+func shortCluster(a string, withValue map[string]bool) (short []string, ok bool) {
+	if len(a) < 3 || a[1] == '-' {
+		return nil, false
+	}
+	if name, _, _ := strings.Cut(a[1:], "="); hasKey(withValue, name) {
+		return nil, false
+	}
+	for i := 1; i < len(a); i++ {
+		letter := a[i : i+1]
+		takes, known := withValue[letter]
+		switch {
+		case !known:
+			return nil, false
+		case takes && i+1 < len(a):
+			return append(short, "-"+letter+"="+a[i+1:]), true
+		case takes:
+			return append(short, "-"+letter), true
+		}
+		short = append(short, "-"+letter)
+	}
+	return short, true
+}
+
+// hasKey says whether m has k, whatever its value.
+func hasKey(m map[string]bool, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 // takesValue says whether f takes a value: a flag does unless it says it
@@ -215,8 +258,8 @@ func readFlags(who string, defs []cli.Flag, args []string) (flags, rest []string
 		name, value, hasValue := strings.Cut(spelled, "=")
 		f := byName[name]
 		switch {
-		case f == nil:
-			return nil, nil, flagError(who, "unknown flag %s", dashes(name))
+		case f == nil: // spelled as typed: -qz is not --qz
+			return nil, nil, flagError(who, "unknown flag %s", a[:len(a)-len(spelled)]+name)
 		case hasValue: // after "="
 		case isSwitch(f):
 			value = "true"

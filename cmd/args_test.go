@@ -71,7 +71,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"-V", "-0"}, nil, "unknown flag -0 (hint: 'wsx --help' lists the flags)"},
 		{[]string{"send", "---x", "--", "URL"}, nil, "bad flag syntax: ---x (hint: 'wsx send --help' lists the flags)"},
 		{[]string{"send", "-=x"}, nil, "bad flag syntax: -=x (hint: 'wsx send --help' lists the flags)"},
-		{[]string{"send", "-q ", "--", "URL"}, nil, "unknown flag --q  (hint: 'wsx send --help' lists the flags)"},
+		{[]string{"send", "-q ", "--", "URL"}, nil, "unknown flag -q  (hint: 'wsx send --help' lists the flags)"},
 		{[]string{"send", "--quiet=", "--", "URL"}, nil, `invalid boolean value "" for -quiet: parse error (hint: 'wsx send --help' lists the flags)`},
 		{[]string{"send", "--count", "x", "--bogus", "--", "URL"}, nil, `invalid --count "x": want a whole number (hint: 'wsx send --help' lists the flags)`},
 		{[]string{"send", "--help", "-n", "1", "--count", "2"}, nil, "Cannot use two forms of the same flag: n count (hint: 'wsx send --help' lists the flags)"},
@@ -97,4 +97,33 @@ func hinted(err error) string {
 		return fmt.Sprintf("not a usage error: %v", err)
 	}
 	return e.Msg + " (hint: " + strings.Join(e.Hints, "; ") + ")"
+}
+
+// TestShortCluster: one-letter flags typed together, as curl and POSIX
+// tools read them, and what is left alone.
+func TestShortCluster(t *testing.T) {
+	withValue := map[string]bool{"q": false, "v": false, "n": true, "count": true, "H": true, "header": true}
+	for _, c := range []struct {
+		in   string
+		want []string // nil: not a cluster
+	}{
+		{"-qv", []string{"-q", "-v"}},
+		{"-n1", []string{"-n=1"}},
+		{"-qn1", []string{"-q", "-n=1"}},
+		{"-qn", []string{"-q", "-n"}}, // the value is the next argument
+		{"-Hname: value", []string{"-H=name: value"}},
+		{"-H@auth.txt", []string{"-H=@auth.txt"}},
+		{"-nq", []string{"-n=q"}}, // n takes the rest, whatever it is
+		{"-count", nil},           // a flag of its own, Go's way
+		{"-n=1", nil},             // likewise
+		{"-qx", nil},              // x is no flag: refused whole
+		{"-x", nil},
+		{"--qv", nil},
+		{"-q", nil},
+	} {
+		got, ok := shortCluster(c.in, withValue)
+		if ok != (c.want != nil) || !slices.Equal(got, c.want) {
+			t.Errorf("%q: %q, %v; want %q", c.in, got, ok, c.want)
+		}
+	}
 }

@@ -71,7 +71,7 @@ var badInputs = []badInput{
 	// The first wrong flag is the one named, and an error wins over --help.
 	{dialCommands, []string{"---x", "URL"}, `bad flag syntax: ---x`},
 	{dialCommands, []string{"-=x", "URL"}, `bad flag syntax: -=x`},
-	{dialCommands, []string{"-q ", "URL"}, `unknown flag --q `},
+	{dialCommands, []string{"-q ", "URL"}, `unknown flag -q `},
 	{dialCommands, []string{"--quiet=", "URL"}, `invalid boolean value "" for -quiet: parse error`},
 	{dialCommands, []string{"-q=maybe", "URL"}, `invalid boolean value "maybe" for -q: parse error`},
 	{dialCommands, []string{"-q", "--quiet", "URL"}, `Cannot use two forms of the same flag: q quiet`},
