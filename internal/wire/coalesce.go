@@ -301,7 +301,10 @@ func (c *Coalescer) UndeliveredGiven(queued int, known bool) Undelivered {
 	c.endsMu.Lock()
 	defer c.endsMu.Unlock()
 	i := sort.Search(len(c.ends), func(i int) bool { return c.ends[i] > delivered })
-	u.Messages = len(c.ends) - i
+	// ends published since accepted was read lie past it: they are not in
+	// Bytes, so not in Messages either (a busy writer can add megabytes)
+	j := sort.Search(len(c.ends), func(j int) bool { return c.ends[j] > accepted })
+	u.Messages = max(j-i, 0)
 	u.AtLeast = i == 0 && c.dropped > 0 && u.Messages > 0
 	return u
 }
