@@ -96,6 +96,15 @@ var commands = []struct {
 	{"man", manCommand},
 }
 
+// commandNames are the names of wsx's commands, as its help lists them.
+func commandNames() []string {
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	return names
+}
+
 // newApp builds a fresh command tree for one run (urfave/cli keeps flag
 // values in its structures). It holds only the command named, but for ""
 // (the root's run: its help lists them all), man and completion, which
@@ -120,7 +129,11 @@ func newApp(env *Env, name string) *cli.Command {
 		OnUsageError: onUsageError,
 		Action: func(_ context.Context, c *cli.Command) error {
 			if c.NArg() > 0 {
-				return exit.Usagef("unknown command %q", c.Args().First()).Hint("'wsx --help' lists the commands")
+				err := exit.Usagef("unknown command %q", c.Args().First())
+				if near := closest(c.Args().First(), commandNames()); near != "" {
+					err.Hint("did you mean 'wsx %s'?", near)
+				}
+				return err.Hint("'wsx --help' lists the commands")
 			}
 			c.Writer = env.Stderr // a usage mistake: help goes with the errors
 			cli.ShowRootCommandHelp(c)

@@ -158,6 +158,19 @@ func shortCluster(a string, withValue map[string]bool) (short []string, ok bool)
 	return short, true
 }
 
+// longNames are the names of defs longer than one letter.
+func longNames(defs []cli.Flag) []string {
+	var names []string
+	for _, f := range defs {
+		for _, n := range f.Names() {
+			if len(n) > 1 {
+				names = append(names, n)
+			}
+		}
+	}
+	return names
+}
+
 // hasKey says whether m has k, whatever its value.
 func hasKey(m map[string]bool, k string) bool {
 	_, ok := m[k]
@@ -259,7 +272,11 @@ func readFlags(who string, defs []cli.Flag, args []string) (flags, rest []string
 		f := byName[name]
 		switch {
 		case f == nil: // spelled as typed: -qz is not --qz
-			return nil, nil, flagError(who, "unknown flag %s", a[:len(a)-len(spelled)]+name)
+			err := exit.Usagef("unknown flag %s", a[:len(a)-len(spelled)]+name)
+			if near := closest(name, longNames(defs)); near != "" {
+				err.Hint("did you mean --%s?", near)
+			}
+			return nil, nil, err.Hint("'%s --help' lists the flags", who)
 		case hasValue: // after "="
 		case isSwitch(f):
 			value = "true"

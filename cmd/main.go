@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -82,6 +83,9 @@ func Main(args []string, env *Env) int {
 	}
 	if env.Now == nil {
 		env.Now = time.Now
+	}
+	if len(args) > 0 && args[0] == "help" { // wsx help [COMMAND], as git and gh have it
+		args = append(slices.Clone(args[1:min(len(args), 2)]), "--help")
 	}
 	name := commandOf(args)
 	app := newApp(env, name)
