@@ -259,26 +259,32 @@ func FuzzSplitFlags(f *testing.F) {
 
 		var flags, rest []string
 		help, missing := false, ""
-		for i := 0; i < len(args); i++ {
-			a := args[i]
+		in := slices.Clone(args)
+		for i := 0; i < len(in); i++ {
+			a := in[i]
 			if a == "--" {
-				rest = append(rest, args[i+1:]...)
+				rest = append(rest, in[i+1:]...)
 				break
 			}
 			if len(a) < 2 || a[0] != '-' {
 				rest = append(rest, a)
 				continue
 			}
+			if short, ok := shortCluster(a, takesValue); ok { // its rules: TestShortCluster
+				in = slices.Concat(in[:i], short, in[i+1:])
+				i--
+				continue
+			}
 			flags = append(flags, a)
 			name := strings.TrimLeft(a, "-")
 			help = help || name == "help" || name == "h"
 			if takesValue[name] && !strings.Contains(name, "=") {
-				if i+1 == len(args) || args[i+1] == "--" {
+				if i+1 == len(in) || in[i+1] == "--" {
 					missing = a
 					break
 				}
 				i++
-				flags = append(flags, args[i])
+				flags = append(flags, in[i])
 			}
 		}
 		if missing != "" {
