@@ -1,12 +1,14 @@
 package dial
 
 import (
+	"fmt"
 	"net"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/wsx-cli/wsx/internal/exit"
 )
@@ -61,6 +63,9 @@ func ParseTarget(raw string) (*Target, error) {
 		u.Path = "/"
 	}
 	u.Fragment, u.RawFragment = "", ""
+	// the query is kept as typed: white space in it would end the request
+	// line, and at its end be trimmed away when the URL is read again
+	u.RawQuery = escapeSpace(u.RawQuery)
 	t := &Target{URL: u}
 	if u.User != nil {
 		t.user = u.User.Username()
@@ -72,6 +77,25 @@ func ParseTarget(raw string) (*Target, error) {
 		return nil, exit.Usagef("invalid URL %q: bad host %q", raw, u.Hostname())
 	}
 	return t, nil
+}
+
+// escapeSpace percent-encodes the white space in q (as strings.TrimSpace
+// sees it), byte by byte.
+func escapeSpace(q string) string {
+	if strings.IndexFunc(q, unicode.IsSpace) < 0 {
+		return q
+	}
+	var b strings.Builder
+	for _, r := range q {
+		if !unicode.IsSpace(r) {
+			b.WriteRune(r)
+			continue
+		}
+		for _, c := range []byte(string(r)) {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // urlScheme finds a URL's scheme, compiled on first use: compiling it in
