@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -32,11 +33,13 @@ type build struct {
 	date    string // the release's or the commit's time, RFC 3339; "" when unknown
 }
 
-// thisBuild is the build of the running wsx.
-func thisBuild() build {
+// thisBuild is the build of the running wsx, read once: --version, the
+// User-Agent and the man page all ask, and the build info is parsed anew
+// on each debug.ReadBuildInfo.
+var thisBuild = sync.OnceValue(func() build {
 	info, _ := debug.ReadBuildInfo()
 	return buildFrom(version, commit, date, info)
-}
+})
 
 // buildFrom fills what the release build did not set from the build
 // info: the module version (go install) and, for a pseudo-version, its

@@ -139,7 +139,8 @@ func shortCluster(a string, withValue map[string]bool) (short []string, ok bool)
 	if len(a) < 3 || a[1] == '-' {
 		return nil, false
 	}
-	if name, _, _ := strings.Cut(a[1:], "="); hasKey(withValue, name) {
+	name, _, _ := strings.Cut(a[1:], "=")
+	if _, own := withValue[name]; own {
 		return nil, false
 	}
 	for i := 1; i < len(a); i++ {
@@ -169,12 +170,6 @@ func longNames(defs []cli.Flag) []string {
 		}
 	}
 	return names
-}
-
-// hasKey says whether m has k, whatever its value.
-func hasKey(m map[string]bool, k string) bool {
-	_, ok := m[k]
-	return ok
 }
 
 // takesValue says whether f takes a value: a flag does unless it says it
