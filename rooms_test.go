@@ -68,6 +68,7 @@ func TestImportRules(t *testing.T) {
 	only("format", "closecodes")
 	only("internal/wire", "closecodes")
 	only("internal/wstest", "internal/exit")
+	only("internal/benchref")
 	for pkg, ds := range deps {
 		if pkg != "" && pkg != "cmd" && slices.ContainsFunc(ds, func(d string) bool { return strings.HasPrefix(d, "github.com/urfave/cli") }) {
 			t.Errorf("%s depends on urfave/cli: only cmd may", pkg)
@@ -80,6 +81,9 @@ func TestImportRules(t *testing.T) {
 		}
 		if !strings.HasPrefix(pkg, "internal/wstest") && slices.Contains(ds, "internal/wstest") {
 			t.Errorf("%s depends on the test kit internal/wstest outside its tests", pkg)
+		}
+		if pkg != "internal/benchref" && slices.Contains(ds, "internal/benchref") {
+			t.Errorf("%s depends on internal/benchref, the bench's reference: only a benchfloor build may", pkg)
 		}
 	}
 }

@@ -123,13 +123,7 @@ func newApp(env *Env, name string) *cli.Command {
 		ErrWriter:       env.Stderr,
 		HideHelpCommand: true,
 		ExitErrHandler:  func(context.Context, *cli.Command, error) {},
-		Before: func(ctx context.Context, _ *cli.Command) (context.Context, error) {
-			if env.SignalsReady != nil {
-				<-env.SignalsReady // a command may count on Ctrl-C
-			}
-			return ctx, nil
-		},
-		OnUsageError: onUsageError,
+		OnUsageError:    onUsageError,
 		Action: func(_ context.Context, c *cli.Command) error {
 			if c.NArg() > 0 {
 				err := exit.Usagef("unknown command %q", c.Args().First())

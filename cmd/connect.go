@@ -81,6 +81,7 @@ func runInteractive(c flagged, env *Env, dc *dial.Config, sc *session.Options) e
 	}
 	prompt := send.NewPrompt(t, keys, func(msg string) { out.Warn("%s", msg) })
 	sc.Interactive = true
+	env.awaitSignals()
 	err = session.DialAndRun(dc, *sc, out, prompt) // stdout is the terminal
 	io.WriteString(env.Stdout, "\r\x1b[K")         // clear the last prompt
 	return err

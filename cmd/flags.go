@@ -268,6 +268,7 @@ func userFlag(user string, env *Env) (string, error) {
 		return "", exit.Usagef("-u %s has no password, and stdin is not a terminal to ask for it on", user).
 			Hint("give it as -u %s:PASSWORD (an empty one as -u %s:)", user, user)
 	}
+	env.awaitSignals() // Ctrl-C must not end wsx with the echo still off
 	fmt.Fprintf(env.Stderr, "Enter host password for user '%s': ", user)
 	pass, err := env.ReadPassword()
 	fmt.Fprintln(env.Stderr) // the newline that was not echoed
@@ -342,6 +343,7 @@ func readSessionOptions(c flagged, env *Env) (*session.Options, error) {
 // runSession dials and runs a session, watching stdout for its reader's
 // hang-up meanwhile.
 func runSession(env *Env, dc *dial.Config, so *session.Options, out *format.Printer, src send.Source) error {
+	env.awaitSignals()
 	if env.WatchStdout != nil {
 		stop := make(chan struct{})
 		defer close(stop)

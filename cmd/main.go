@@ -29,7 +29,7 @@ type Env struct {
 	// Signals delivers SIGINT and SIGTERM; nil when nobody will send any.
 	Signals <-chan os.Signal
 	// SignalsReady, when not nil, is closed once Signals is registered:
-	// a command waits for it before it starts.
+	// a command waits for it (awaitSignals) before it connects or listens.
 	SignalsReady <-chan struct{}
 	// StdinTTY, StdoutTTY and StderrTTY say which streams are terminals.
 	StdinTTY, StdoutTTY, StderrTTY bool
@@ -72,6 +72,18 @@ func OSEnv() *Env {
 		WatchStdout: func(stop <-chan struct{}) <-chan struct{} {
 			return outwatch.Watch(os.Stdout, stop)
 		},
+	}
+}
+
+// awaitSignals returns once Ctrl-C and SIGTERM are wsx's to handle. A
+// command calls it just before it connects, listens or asks for a password,
+// the first things a signal must end cleanly; a signal before that ends wsx
+// by its default action, which a shell reports as 130 or 143, as it does
+// wsx's own exit. The registration, 0.1 to 0.25 ms, runs meanwhile, while
+// the command line and the flags are read.
+func (env *Env) awaitSignals() {
+	if env.SignalsReady != nil {
+		<-env.SignalsReady
 	}
 }
 

@@ -481,5 +481,6 @@ func runProbe(c flagged, env *Env, steps *stepList) error {
 	if _, err := durationFlag(c, "ping-interval"); err != nil { // a shared flag probe does not use
 		return err
 	}
+	env.awaitSignals()
 	return probe.Run(dc, *po)
 }

@@ -233,6 +233,7 @@ func runServe(c flagged, env *Env) error {
 	}
 	cfg.Log = env.Stderr
 	srv := serve.New(cfg.Options)
+	env.awaitSignals()
 	url, err := srv.Listen(cfg.addr)
 	if err != nil {
 		return exit.Errorf(exit.Runtime, "cannot listen: %v", err)
