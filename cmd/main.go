@@ -56,21 +56,27 @@ func OSEnv() *Env {
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 		close(ready)
 	}()
+	env := filesEnv(os.Stdin, os.Stdout, os.Stderr)
+	env.Getenv, env.Now = os.Getenv, time.Now
+	env.Signals, env.SignalsReady = sig, ready
+	return env
+}
+
+// filesEnv is an Env around three open files, with what the process learns
+// of them: which are terminals, how to read a password from stdin's, and
+// how to watch stdout for its reader's going away. Tests run it on a pty.
+func filesEnv(stdin, stdout, stderr *os.File) *Env {
 	return &Env{
-		Stdin:        os.Stdin,
-		Stdout:       os.Stdout,
-		Stderr:       os.Stderr,
-		Getenv:       os.Getenv,
-		Now:          time.Now,
-		Signals:      sig,
-		SignalsReady: ready,
-		StdinTTY:     term.IsTerminal(int(os.Stdin.Fd())),
-		StdoutTTY:    term.IsTerminal(int(os.Stdout.Fd())),
-		StderrTTY:    term.IsTerminal(int(os.Stderr.Fd())),
-		StdinFd:      int(os.Stdin.Fd()),
-		ReadPassword: func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) },
+		Stdin:        stdin,
+		Stdout:       stdout,
+		Stderr:       stderr,
+		StdinTTY:     term.IsTerminal(int(stdin.Fd())),
+		StdoutTTY:    term.IsTerminal(int(stdout.Fd())),
+		StderrTTY:    term.IsTerminal(int(stderr.Fd())),
+		StdinFd:      int(stdin.Fd()),
+		ReadPassword: func() ([]byte, error) { return term.ReadPassword(int(stdin.Fd())) },
 		WatchStdout: func(stop <-chan struct{}) <-chan struct{} {
-			return outwatch.Watch(os.Stdout, stop)
+			return outwatch.Watch(stdout, stop)
 		},
 	}
 }
