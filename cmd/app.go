@@ -130,6 +130,7 @@ func newApp(env *Env, name string) *cli.Command {
 			return ctx, nil
 		},
 		OnUsageError: onUsageError,
+		Metadata:     map[string]any{helpWidthKey: func() int { return helpWidth(env) }},
 		Action: func(_ context.Context, c *cli.Command) error {
 			if c.NArg() > 0 {
 				err := exit.Usagef("unknown command %q", c.Args().First())

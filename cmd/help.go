@@ -5,96 +5,261 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v3"
 )
 
-// wsx's help keeps the layout it has always had (urfave/cli v2's): v3's own
-// templates lay the flags out otherwise (--count int instead of --count N,
-// no "[ ... ]" after a repeatable flag, other defaults).
+// wsx writes its own help, as gh and curl lay theirs out (urfave/cli v3's
+// templates spell a flag --count int, not --count N), wrapped to the width
+// that helpWidth gives and never inside a word. At 80 columns:
+//
+//	FLAGS:
+//	   --idle-timeout DUR         stop after DUR with no message (a normal end)
+//	   --filter EXPR              keep JSON messages where EXPR holds: PATH,
+//	                              PATH==V, PATH!=V, PATH>N, PATH>=N, PATH<N,
+//	                              PATH<=N, PATH=~REGEX (repeatable: all must hold)
+//	   --header 'Name: value', -H 'Name: value'
+//	                              add request header 'Name: value' (repeatable;
+//	                              @FILE reads one header a line)
+//
+// A flag's names stand in a left column and its help in a right one, each
+// line of it indented to that column. The column is as wide as the widest
+// names that fit in a third of the width, so that the help keeps two thirds
+// of it whatever a command's longest flag; the help of names wider than that
+// starts on the line below them, in the same column. A flag that may be
+// repeated says so in its help, as on the man page: a second spelling of
+// its names ([ --header ... ]) would not fit in 80 columns. A word wider
+// than the width (a URL) has a line of its own and may overflow it.
+
+const (
+	helpIndent       = "   " // what stands under a heading
+	helpGap          = "  "  // at least, between a flag's names and its help
+	defaultHelpWidth = 80    // with no COLUMNS and no terminal to measure
+	minHelpWidth     = 40    // narrower, the help column holds a word a line
+)
+
+// helpWidthKey is where newApp leaves, in the root's Metadata, the width
+// of the help: urfave/cli calls printHelp with the command alone.
+const helpWidthKey = "helpWidth"
+
+// helpWidth is how many columns the help may take: $COLUMNS when it is a
+// positive number, else the terminal's width when stdout is one, else 80;
+// never fewer than 40.
+func helpWidth(env *Env) int {
+	if w, err := strconv.Atoi(env.Getenv("COLUMNS")); err == nil && w > 0 {
+		return max(w, minHelpWidth)
+	}
+	if env.StdoutTTY && env.StdoutWidth != nil {
+		if w := env.StdoutWidth(); w > 0 {
+			return max(w, minHelpWidth)
+		}
+	}
+	return defaultHelpWidth
+}
 
 // printHelp is cli.HelpPrinter: it writes the help of data, the root or a
 // command; the template urfave/cli chose is not used.
 func printHelp(w io.Writer, _ string, data any) {
 	c := data.(*cli.Command)
-	tw := tabwriter.NewWriter(w, 1, 8, 2, ' ', 0) // the columns of the flags
-	if c.Root() == c {
-		rootHelp(tw, c)
-	} else {
-		commandHelp(tw, c)
+	p := &page{width: defaultHelpWidth}
+	if width, ok := c.Root().Metadata[helpWidthKey].(func() int); ok {
+		p.width = width()
 	}
-	tw.Flush()
+	if c.Root() == c {
+		rootHelp(p, c)
+	} else {
+		commandHelp(p, c)
+	}
+	io.WriteString(w, p.String())
 }
 
 // rootHelp lists the commands and the root's flags.
-func rootHelp(w io.Writer, c *cli.Command) {
-	fmt.Fprintf(w, "NAME:\n   %s - %s\n\nUSAGE:\n   %s\n\nVERSION:\n   %s\n\nCOMMANDS:", c.Name, c.Usage, c.UsageText, c.Version)
+func rootHelp(p *page, c *cli.Command) {
+	p.section("NAME")
+	p.prose(c.Name + " - " + c.Usage)
+	p.section("USAGE")
+	p.preformatted(c.UsageText)
+	p.section("VERSION")
+	p.prose(c.Version)
+	p.section("COMMANDS")
 	width := 0
 	for _, sub := range c.VisibleCommands() {
-		width = max(width, len(sub.Name))
+		width = max(width, columns(sub.Name))
 	}
 	for _, sub := range c.VisibleCommands() {
-		fmt.Fprintf(w, "\n   %-*s%s", width+2, sub.Name, sub.Usage)
+		p.entry([]string{sub.Name}, len(helpIndent)+width+len(helpGap), strings.Fields(sub.Usage))
 	}
-	io.WriteString(w, "\n\nGLOBAL OPTIONS:")
-	flagsHelp(w, c)
+	p.section("GLOBAL FLAGS")
+	p.flags(c.VisibleFlags(), p.flagColumn(c.VisibleFlags()))
 }
 
 // commandHelp is a command's usage, description and flags.
-func commandHelp(w io.Writer, c *cli.Command) {
-	fmt.Fprintf(w, "NAME:\n   %s - %s\n\nUSAGE:\n   %s [command options]", c.FullName(), c.Usage, c.FullName())
-	if c.ArgsUsage != "" {
-		io.WriteString(w, " "+c.ArgsUsage)
-	}
+func commandHelp(p *page, c *cli.Command) {
+	p.section("NAME")
+	p.prose(c.FullName() + " - " + c.Usage)
+	p.section("USAGE")
+	p.preformatted(strings.TrimSpace(c.FullName() + " [flags] " + c.ArgsUsage))
 	if c.Description != "" {
-		lines := strings.Split(c.Description, "\n")
-		for i, line := range lines[1:] {
-			if line != "" {
-				lines[i+1] = "   " + line
-			}
+		p.section("DESCRIPTION")
+		p.text(c.Description)
+	}
+	p.section("FLAGS")
+	p.flags(c.VisibleFlags(), p.flagColumn(c.VisibleFlags()))
+}
+
+// page is a help being written, wrapped to width columns.
+type page struct {
+	strings.Builder
+	width int
+}
+
+// section starts a section with its heading, after a blank line.
+func (p *page) section(heading string) {
+	if p.Len() > 0 {
+		p.WriteString("\n")
+	}
+	p.WriteString(heading + ":\n")
+}
+
+// prose writes text wrapped under a heading.
+func (p *page) prose(text string) {
+	p.entry(nil, len(helpIndent), strings.Fields(text))
+}
+
+// text writes a description: its lines run together into paragraphs and
+// are wrapped, but for empty lines, which stay, and indented ones (commands
+// to type), which are preformatted.
+func (p *page) text(s string) {
+	var words []string
+	for _, line := range strings.Split(s, "\n") {
+		if line != "" && !strings.HasPrefix(line, " ") {
+			words = append(words, strings.Fields(line)...)
+			continue
 		}
-		io.WriteString(w, "\n\nDESCRIPTION:\n   "+strings.Join(lines, "\n"))
+		p.entry(nil, len(helpIndent), words)
+		words = nil
+		if line == "" {
+			p.WriteString("\n")
+		} else {
+			p.preformatted(line)
+		}
 	}
-	io.WriteString(w, "\n\nOPTIONS:")
-	flagsHelp(w, c)
+	p.entry(nil, len(helpIndent), words)
 }
 
-// flagsHelp writes a line for each of c's flags, their names and their
-// help in two columns, and ends the help.
-func flagsHelp(w io.Writer, c *cli.Command) {
-	for _, f := range c.VisibleFlags() {
-		io.WriteString(w, "\n   "+flagHelp(f))
+// preformatted writes a line laid out already (a usage line, a command to
+// type) as it stands when it fits. When it does not, it is broken only
+// between its columns, where two spaces or more stand, each on a line of
+// its own at the line's indent: a command broken elsewhere would read as
+// two. What still does not fit overflows.
+func (p *page) preformatted(line string) {
+	if columns(helpIndent+line) <= p.width {
+		p.WriteString(helpIndent + line + "\n")
+		return
 	}
-	io.WriteString(w, "\n")
+	lead := line[:len(line)-len(strings.TrimLeft(line, " "))]
+	for _, cell := range strings.Split(line, "  ") {
+		if cell = strings.TrimSpace(cell); cell != "" {
+			p.WriteString(helpIndent + lead + cell + "\n")
+		}
+	}
 }
 
-// flagHelp is a flag's line: every name with the placeholder (twice for a
-// repeatable flag), a tab, the help and the default.
-func flagHelp(f cli.Flag) string {
+// entry writes two columns: names (a flag's spellings, a command's name)
+// filled from the indent on, and words wrapped from column col on, beside
+// the names when they fit on one line before col, else below them.
+func (p *page) entry(names []string, col int, words []string) {
+	left := fill(names, p.width-len(helpIndent))
+	right := fill(words, p.width-col)
+	if len(left) == 1 && len(right) > 0 && len(helpIndent)+columns(left[0])+len(helpGap) <= col {
+		left[0] = fmt.Sprintf("%-*s%s", col-len(helpIndent), left[0], right[0])
+		right = right[1:]
+	}
+	for _, line := range left {
+		p.WriteString(helpIndent + line + "\n")
+	}
+	for _, line := range right {
+		p.WriteString(strings.Repeat(" ", col) + line + "\n")
+	}
+}
+
+// flagColumn is the column where the help of flags starts: after the
+// widest names that fit in a third of the width.
+func (p *page) flagColumn(flags []cli.Flag) int {
+	widest := 0
+	for _, f := range flags {
+		if n := columns(strings.Join(flagNames(f), " ")); n <= p.width/3 {
+			widest = max(widest, n)
+		}
+	}
+	return len(helpIndent) + widest + len(helpGap)
+}
+
+// flags writes an entry for each flag, its help from column col on.
+func (p *page) flags(flags []cli.Flag, col int) {
+	for _, f := range flags {
+		p.entry(flagNames(f), col, flagWords(f))
+	}
+}
+
+// fill lays words out in lines of at most width columns, a space between
+// two words of a line; a word wider than that has a line of its own.
+func fill(words []string, width int) []string {
+	var lines []string
+	for _, w := range words {
+		if n := len(lines); n > 0 && columns(lines[n-1])+1+columns(w) <= width {
+			lines[n-1] += " " + w
+		} else {
+			lines = append(lines, w)
+		}
+	}
+	return lines
+}
+
+// columns is how wide s is on a terminal, a column a character.
+func columns(s string) int {
+	return utf8.RuneCountInString(s)
+}
+
+// flagNames are a flag's spellings, each with the placeholder, as fill
+// takes them: --count N, -n N (the comma stays with its name).
+func flagNames(f cli.Flag) []string {
 	df := f.(cli.DocGenerationFlag)
-	arg, usage := unquoteUsage(df.GetUsage())
+	arg, _ := unquoteUsage(df.GetUsage())
 	if arg == "" && df.TakesValue() {
 		arg = "value"
 	}
-	var names []string
-	for _, n := range f.Names() {
-		if n = dashes(n); arg != "" {
-			n += " " + arg
+	names := f.Names()
+	spelled := make([]string, len(names))
+	for i, n := range names {
+		spelled[i] = dashes(n)
+		if arg != "" {
+			spelled[i] += " " + arg
 		}
-		names = append(names, n)
+		if i < len(names)-1 {
+			spelled[i] += ","
+		}
 	}
-	spelled := strings.Join(names, ", ")
-	if repeatable(f) {
-		spelled += " [ " + spelled + " ]"
+	return spelled
+}
+
+// flagWords are the words of a flag's help: its usage, a note that it may
+// be repeated when the usage does not say so, and its default, as one word
+// so that no line breaks inside it.
+func flagWords(f cli.Flag) []string {
+	_, usage := unquoteUsage(f.(cli.DocGenerationFlag).GetUsage())
+	if repeatable(f) && !strings.Contains(usage, "repeat") {
+		usage += "; repeatable"
 	}
+	words := strings.Fields(usage)
 	if def := defaultValue(f); def != "" {
 		if _, isText := f.(*cli.StringFlag); isText {
 			def = strconv.Quote(def)
 		}
-		usage += " (default: " + def + ")"
+		words = append(words, "(default: "+def+")")
 	}
-	return spelled + "\t" + strings.TrimSpace(usage)
+	return words
 }
 
 // repeatable says whether f may be given more than once, each value kept.

@@ -33,6 +33,9 @@ type Env struct {
 	SignalsReady <-chan struct{}
 	// StdinTTY, StdoutTTY and StderrTTY say which streams are terminals.
 	StdinTTY, StdoutTTY, StderrTTY bool
+	// StdoutWidth is the width in columns of the terminal stdout is, when
+	// StdoutTTY; 0 or less when it cannot be told. The help is wrapped to it.
+	StdoutWidth func() int
 	// StdinFd is the terminal's file descriptor when StdinTTY, for raw mode.
 	StdinFd int
 	// ReadPassword reads a line from the terminal without echo, for -u
@@ -67,6 +70,10 @@ func OSEnv() *Env {
 		StdinTTY:     term.IsTerminal(int(os.Stdin.Fd())),
 		StdoutTTY:    term.IsTerminal(int(os.Stdout.Fd())),
 		StderrTTY:    term.IsTerminal(int(os.Stderr.Fd())),
+		StdoutWidth: func() int {
+			w, _, _ := term.GetSize(int(os.Stdout.Fd()))
+			return w
+		},
 		StdinFd:      int(os.Stdin.Fd()),
 		ReadPassword: func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) },
 		WatchStdout: func(stop <-chan struct{}) <-chan struct{} {
