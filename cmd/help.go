@@ -104,8 +104,45 @@ func commandHelp(p *page, c *cli.Command) {
 		p.section("DESCRIPTION")
 		p.text(c.Description)
 	}
-	p.section("FLAGS")
-	p.flags(c.VisibleFlags(), p.flagColumn(c.VisibleFlags()))
+	col := p.flagColumn(c.VisibleFlags())
+	for _, g := range groupFlags(c.VisibleFlags()) {
+		p.section(g.heading)
+		p.flags(g.flags, col)
+	}
+}
+
+// flagGroup is a heading of a command's help and the flags under it.
+type flagGroup struct {
+	heading string
+	flags   []cli.Flag
+}
+
+// groupFlags files a command's flags under their headings: its own (in
+// no group) under FLAGS, then those of each of flagGroups it has. The help
+// flag, which urfave/cli gives every command, ends the last.
+func groupFlags(flags []cli.Flag) []flagGroup {
+	byGroup := map[string][]cli.Flag{}
+	var help []cli.Flag
+	for _, f := range flags {
+		if f.Names()[0] == cli.HelpFlag.Names()[0] {
+			help = append(help, f)
+			continue
+		}
+		g := f.(cli.CategorizableFlag).GetCategory()
+		byGroup[g] = append(byGroup[g], f)
+	}
+	var groups []flagGroup
+	for _, g := range append([]string{""}, flagGroups...) {
+		if len(byGroup[g]) > 0 {
+			groups = append(groups, flagGroup{strings.TrimLeft(strings.ToUpper(g)+" FLAGS", " "), byGroup[g]})
+		}
+	}
+	if len(groups) == 0 {
+		groups = []flagGroup{{heading: "FLAGS"}}
+	}
+	last := &groups[len(groups)-1]
+	last.flags = append(last.flags, help...)
+	return groups
 }
 
 // page is a help being written, wrapped to width columns.

@@ -170,3 +170,17 @@ func TestFlagHelp(t *testing.T) {
 		}
 	}
 }
+
+// Every flag of every command is under one heading of its help: a group
+// that groupFlags does not know would drop its flags.
+func TestHelpGroupsEveryFlag(t *testing.T) {
+	for _, c := range newApp(&Env{}, "").Commands {
+		n := 0
+		for _, g := range groupFlags(c.Flags) {
+			n += len(g.flags)
+		}
+		if n != len(c.Flags) {
+			t.Errorf("%s: %d flags under the headings, of %d", c.Name, n, len(c.Flags))
+		}
+	}
+}
