@@ -63,9 +63,6 @@ func docFlags(flags []cli.Flag) []clidoc.Flag {
 			d.Choices = choices(d.Arg)
 			d.File = d.Arg == "FILE"
 			d.Default = defaultValue(f)
-			if d.Default == "0" || d.Default == "-1" {
-				d.Default = ""
-			}
 		} else {
 			d.Arg = ""
 		}

@@ -282,8 +282,8 @@ func flagNames(f cli.Flag) []string {
 }
 
 // flagWords are the words of a flag's help: its usage, a note that it may
-// be repeated when the usage does not say so, and its default, as one word
-// so that no line breaks inside it.
+// be repeated when the usage does not say so, and its default, unquoted as
+// gh shows it, as one word so that no line breaks inside it.
 func flagWords(f cli.Flag) []string {
 	_, usage := unquoteUsage(f.(cli.DocGenerationFlag).GetUsage())
 	if repeatable(f) && !strings.Contains(usage, "repeat") {
@@ -291,9 +291,6 @@ func flagWords(f cli.Flag) []string {
 	}
 	words := strings.Fields(usage)
 	if def := defaultValue(f); def != "" {
-		if _, isText := f.(*cli.StringFlag); isText {
-			def = strconv.Quote(def)
-		}
 		words = append(words, "(default: "+def+")")
 	}
 	return words
@@ -306,13 +303,20 @@ func repeatable(f cli.Flag) bool {
 }
 
 // defaultValue is what a flag holds when it is not given, as it would be
-// typed; "" for none (switches, lists, probe's steps).
+// typed, when that is worth saying: "" for none (switches, lists, probe's
+// steps), for a number that means none (0, -1: no limit, never), and for a
+// flag whose usage says it already.
 func defaultValue(f cli.Flag) string {
+	if strings.Contains(f.(cli.DocGenerationFlag).GetUsage(), "default") {
+		return ""
+	}
 	switch f := f.(type) {
 	case *cli.StringFlag:
 		return f.Value
 	case *cli.IntFlag:
-		return strconv.Itoa(f.Value)
+		if f.Value > 0 {
+			return strconv.Itoa(f.Value)
+		}
 	}
 	return ""
 }

@@ -140,8 +140,9 @@ func TestHelpFollowsColumns(t *testing.T) {
 }
 
 // A flag's names each carry the placeholder; its help says when it may be
-// repeated and what it holds when it is not given (quoted for text), but
-// never a switch's default, which stands as one word.
+// repeated and what it holds when it is not given, as one word, when that
+// means something: not a switch's, not a number that means none, not one
+// the usage says.
 func TestFlagHelp(t *testing.T) {
 	steps := &stepList{}
 	for _, tc := range []struct {
@@ -149,13 +150,21 @@ func TestFlagHelp(t *testing.T) {
 		names, words []string
 	}{
 		{&cli.StringFlag{Name: "connect-timeout", Value: "10s", Usage: "limit it to `DUR`"},
-			[]string{"--connect-timeout DUR"}, []string{"limit", "it", "to", "DUR", `(default: "10s")`}},
+			[]string{"--connect-timeout DUR"}, []string{"limit", "it", "to", "DUR", "(default: 10s)"}},
 		{&cli.StringFlag{Name: "origin", Usage: "send Origin: `URL`"},
 			[]string{"--origin URL"}, []string{"send", "Origin:", "URL"}},
 		{&cli.StringFlag{Name: "x", Usage: "no placeholder"},
 			[]string{"-x value"}, []string{"no", "placeholder"}},
 		{&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Usage: "wait for `N` replies"},
-			[]string{"--count N,", "-n N"}, []string{"wait", "for", "N", "replies", "(default: 0)"}},
+			[]string{"--count N,", "-n N"}, []string{"wait", "for", "N", "replies"}},
+		{&cli.IntFlag{Name: "repeat", Value: 1, Usage: "send it `N` times"},
+			[]string{"--repeat N"}, []string{"send", "it", "N", "times", "(default: 1)"}},
+		{&cli.IntFlag{Name: "close-after", Value: -1, Usage: "close after `N` messages"},
+			[]string{"--close-after N"}, []string{"close", "after", "N", "messages"}},
+		{&cli.StringFlag{Name: "mode", Value: "echo", Usage: "`MODE` (echo by default)"},
+			[]string{"--mode MODE"}, []string{"MODE", "(echo", "by", "default)"}},
+		{&cli.BoolFlag{Name: "on", Value: true, Usage: "a switch"},
+			[]string{"--on"}, []string{"a", "switch"}},
 		{&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no status lines"},
 			[]string{"--quiet,", "-q"}, []string{"print", "no", "status", "lines"}},
 		{listFlag("header", "add `'Name: value'` (repeatable)", "H"),
