@@ -104,6 +104,10 @@ func commandHelp(p *page, c *cli.Command) {
 		p.section("DESCRIPTION")
 		p.text(c.Description)
 	}
+	if ex := examples[c.Name]; len(ex) > 0 {
+		p.section("EXAMPLES")
+		p.examples(ex)
+	}
 	col := p.flagColumn(c.VisibleFlags())
 	for _, g := range groupFlags(c.VisibleFlags()) {
 		p.section(g.heading)
@@ -201,6 +205,65 @@ func (p *page) preformatted(line string) {
 			p.WriteString(helpIndent + lead + cell + "\n")
 		}
 	}
+}
+
+// examples writes a command's examples: a comment ("# ...") wrapped as
+// one, after a blank line but for the first; a command line after "$ ",
+// broken when it is too wide only between shell words, with a backslash,
+// so that it still runs pasted.
+func (p *page) examples(lines []string) {
+	for i, line := range lines {
+		if comment, ok := strings.CutPrefix(line, "# "); ok {
+			if i > 0 {
+				p.WriteString("\n")
+			}
+			for _, l := range fill(strings.Fields(comment), p.width-len(helpIndent)-len("# ")) {
+				p.WriteString(helpIndent + "# " + l + "\n")
+			}
+			continue
+		}
+		words := []string{line}
+		if columns(line) > p.width-len(helpIndent)-len("$ ") {
+			words = fill(shellWords(line), p.width-len(helpIndent)-len("$ ")-len(" \\"))
+		}
+		for j, l := range words {
+			lead, tail := "  ", " \\"
+			if j == 0 {
+				lead = "$ "
+			}
+			if j == len(words)-1 {
+				tail = ""
+			}
+			p.WriteString(helpIndent + lead + l + tail + "\n")
+		}
+	}
+}
+
+// shellWords splits a command line where a shell would: at the spaces
+// outside quotes.
+func shellWords(line string) []string {
+	var words []string
+	var quote rune
+	start := 0
+	for i, r := range line {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == ' ':
+			if i > start {
+				words = append(words, line[start:i])
+			}
+			start = i + 1
+		}
+	}
+	if start < len(line) {
+		words = append(words, line[start:])
+	}
+	return words
 }
 
 // entry writes two columns: names (a flag's spellings, a command's name)

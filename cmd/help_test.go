@@ -193,3 +193,75 @@ func TestHelpGroupsEveryFlag(t *testing.T) {
 		}
 	}
 }
+
+// Each command's help has two to four examples, each a command line of
+// wsx (a comment before it) that runs the command, and whose flags wsx
+// reads. Whether each does what its comment says is checked by hand,
+// against a wsx serve.
+func TestExamples(t *testing.T) {
+	if len(examples) != len(commands) {
+		t.Errorf("examples of %d commands, of %d", len(examples), len(commands))
+	}
+	for _, c := range commands {
+		n := 0
+		for i, line := range examples[c.name] {
+			if strings.HasPrefix(line, "# ") {
+				continue
+			}
+			n++
+			if i == 0 || !strings.HasPrefix(examples[c.name][i-1], "# ") {
+				t.Errorf("%s: no comment before %q", c.name, line)
+			}
+			args := exampleArgs(line)
+			if args[0] != "wsx" || commandOf(args[1:]) != c.name {
+				t.Errorf("%s: %q does not run wsx %s", c.name, line, c.name)
+				continue
+			}
+			app := newApp(&Env{}, c.name)
+			ordered, err := reorder(app, c.name, args[1:])
+			if err == nil {
+				_, err = commandLine(app, ordered)
+			}
+			if err != nil {
+				t.Errorf("%s: %q: %v", c.name, line, err)
+			}
+		}
+		if n < 2 || n > 4 {
+			t.Errorf("%s: %d examples, want 2 to 4", c.name, n)
+		}
+	}
+}
+
+// exampleArgs are the words of an example as the shell gives them to its
+// first command: up to a pipe or a redirection, the quotes taken off.
+func exampleArgs(line string) []string {
+	var args []string
+	for _, w := range shellWords(line) {
+		if w == "|" || w == "<" || w == ">" {
+			break
+		}
+		if len(w) > 1 && (w[0] == '\'' || w[0] == '"') && w[len(w)-1] == w[0] {
+			w = w[1 : len(w)-1]
+		}
+		args = append(args, w)
+	}
+	return args
+}
+
+// A command line too wide for the help is broken between shell words, not
+// inside quotes, each line but the last ending in a backslash.
+func TestExampleLines(t *testing.T) {
+	p := &page{width: 40}
+	p.examples([]string{"# close each connection after its first message", "wsx serve --close-after 1 --close-reason 'token expired'"})
+	want := "" +
+		"   # close each connection after its\n" +
+		"   # first message\n" +
+		"   $ wsx serve --close-after 1 \\\n" +
+		"     --close-reason 'token expired'\n"
+	if p.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", p.String(), want)
+	}
+	if got := shellWords(`wsx listen --send '{"op": "sub"}' "a b"  URL`); !slices.Equal(got, []string{"wsx", "listen", "--send", `'{"op": "sub"}'`, `"a b"`, "URL"}) {
+		t.Errorf("shellWords: %q", got)
+	}
+}
