@@ -99,9 +99,10 @@ var commands = []struct {
 	{"man", manCommand},
 }
 
-// examples are what each command's help shows of it: a comment ("# ...")
-// before each command line, which must work as it stands against a
-// `wsx serve` on its default address.
+// examples are what each command's help and the man page show of it: a
+// comment ("# ...") before each command line, which must work as it stands
+// against a `wsx serve` on its default address. (A field of commands would
+// make a loop: the man page, which shows them, is one of the commands.)
 var examples = map[string][]string{
 	"connect": {
 		"# a prompt on a terminal: type lines to send them, /ping, /close, /quit",

@@ -31,6 +31,7 @@ func docApp(app *cli.Command) clidoc.App {
 			Description: c.Description,
 			Flags:       docFlags(c.Flags),
 			Choices:     choices(c.ArgsUsage),
+			Examples:    examples[c.Name],
 		})
 	}
 	return d
