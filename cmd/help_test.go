@@ -220,7 +220,7 @@ func TestExamples(t *testing.T) {
 			app := newApp(&Env{}, c.name)
 			ordered, err := reorder(app, c.name, args[1:])
 			if err == nil {
-				_, err = commandLine(app, ordered)
+				_, err = commandLine(app, typedAs(args[1:], c.name), ordered)
 			}
 			if err != nil {
 				t.Errorf("%s: %q: %v", c.name, line, err)

@@ -96,9 +96,10 @@ func Main(args []string, env *Env) int {
 	}
 	name := commandOf(args)
 	app := newApp(env, name)
+	who := typedAs(args, name)
 	args, err := reorder(app, name, args)
 	if err == nil {
-		err = run(app, args)
+		err = run(app, who, args)
 	}
 	if err != nil {
 		paint := format.NewPalette(format.ColorEnabled(colorFlag(args), env.StderrTTY, env.Getenv))
@@ -107,9 +108,10 @@ func Main(args []string, env *Env) int {
 	return exit.Status(err)
 }
 
-// run runs app with args as reorder leaves them.
-func run(app *cli.Command, args []string) error {
-	line, err := commandLine(app, args)
+// run runs app with args as reorder leaves them; who is their command as
+// the user typed it (see typedAs).
+func run(app *cli.Command, who string, args []string) error {
+	line, err := commandLine(app, who, args)
 	if err != nil {
 		return err
 	}
