@@ -99,6 +99,81 @@ var commands = []struct {
 	{"man", manCommand},
 }
 
+// examples are what each command's help and the man page show of it: a
+// comment ("# ...") before each command line, which must work as it stands
+// against a `wsx serve` on its default address. (A field of commands would
+// make a loop: the man page, which shows them, is one of the commands.)
+var examples = map[string][]string{
+	"connect": {
+		"# a prompt on a terminal: type lines to send them, /ping, /close, /quit",
+		"wsx connect ws://127.0.0.1:8765/",
+		"# send each line of a file, print the replies, close cleanly",
+		"wsx connect ws://127.0.0.1:8765/ < messages.txt",
+		"# no command means connect; -v shows the handshake",
+		"wsx -v ws://127.0.0.1:8765/",
+		"# connect again after each drop",
+		"wsx connect --reconnect ws://127.0.0.1:8765/",
+	},
+	"send": {
+		"# send a message, print the reply, close cleanly",
+		`wsx send ws://127.0.0.1:8765/ '{"op":"ping"}'`,
+		"# send a file as one binary message",
+		"wsx send --binary ws://127.0.0.1:8765/ @image.png",
+		"# send hello three times, a second apart, and wait for three replies",
+		"wsx send --repeat 3 --interval 1s -n 3 ws://127.0.0.1:8765/ hello",
+	},
+	"listen": {
+		"# print the next ten messages, then close",
+		"wsx listen -n 10 ws://127.0.0.1:8765/",
+		"# subscribe first, then print what arrives",
+		`wsx listen --send '{"op":"subscribe"}' ws://127.0.0.1:8765/`,
+		"# print the price of each JSON message whose type is trade",
+		"wsx listen --filter type==trade --select price ws://127.0.0.1:8765/",
+		"# a JSON line for each event; connect again after a drop",
+		"wsx listen -f jsonl --reconnect ws://127.0.0.1:8765/",
+	},
+	"probe": {
+		"# report the handshake; exit 0 when the upgrade and the close go well",
+		"wsx probe ws://127.0.0.1:8765/",
+		"# a conversation for CI: the reply must match; a JUnit report too",
+		"wsx probe --send ping --expect ping --junit report.xml ws://127.0.0.1:8765/",
+		"# probe five times: pass counts and latencies, as JSON",
+		"wsx probe --repeat 5 --format json ws://127.0.0.1:8765/",
+	},
+	"serve": {
+		"# an echo server on ws://127.0.0.1:8765/",
+		"wsx serve",
+		"# relay each message to every client, on a free port",
+		"wsx serve :0 --mode broadcast",
+		"# wss:// with a throwaway certificate, for clients' --cacert cert.pem",
+		"wsx serve --tls --cert-out cert.pem",
+		"# close each connection after its first message, with 4001",
+		"wsx serve --close-after 1 --close-code 4001 --close-reason 'token expired'",
+	},
+	"codes": {
+		"# every close code, and the ranges",
+		"wsx codes",
+		"# what these codes mean",
+		"wsx codes 1008 4001",
+		"# the codes a word names",
+		"wsx codes policy",
+	},
+	"completion": {
+		"# bash: complete in every new shell",
+		"wsx completion bash > ~/.local/share/bash-completion/completions/wsx",
+		"# zsh: into a directory of $fpath (here ~/.zfunc), before compinit",
+		"wsx completion zsh > ~/.zfunc/_wsx",
+		"# fish: complete in the running shell",
+		"wsx completion fish | source",
+	},
+	"man": {
+		"# read the page",
+		"wsx man | man -l -",
+		"# install it, for man wsx",
+		"wsx man > ~/.local/share/man/man1/wsx.1",
+	},
+}
+
 // commandNames are the names of wsx's commands, as its help lists them.
 func commandNames() []string {
 	names := make([]string, len(commands))
@@ -124,6 +199,7 @@ func newApp(env *Env, name string) *cli.Command {
 		HideHelpCommand: true,
 		ExitErrHandler:  func(context.Context, *cli.Command, error) {},
 		OnUsageError:    onUsageError,
+		Metadata:        map[string]any{helpWidthKey: func() int { return helpWidth(env) }},
 		Action: func(_ context.Context, c *cli.Command) error {
 			if c.NArg() > 0 {
 				err := exit.Usagef("unknown command %q", c.Args().First())

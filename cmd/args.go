@@ -28,6 +28,18 @@ func commandOf(args []string) string {
 	return ""
 }
 
+// typedAs is name, the command that args run, as the user typed it, for
+// hints to name: "wsx connect" when args name it, but "wsx" when a URL or
+// a flag only implies it, as for the root. A hint that named connect then
+// (wsx --hepl: 'wsx connect --help' lists the flags) would speak of a
+// command the user never typed.
+func typedAs(args []string, name string) string {
+	if name != "" && args[0] == name {
+		return "wsx " + name
+	}
+	return "wsx"
+}
+
 // reorder moves every flag of name, the command that args run, in front of
 // its arguments, so that flags may stand before or after the URL (readFlags,
 // as Go's flag package, stops at the first argument), and names connect
@@ -193,10 +205,11 @@ func isSwitch(f cli.Flag) bool {
 // flag package, and are given by what they ask: help, else the version, else
 // nothing, and then the root runs what follows: a command, its flags read
 // where they stand (wsx --help --help=false send ...), or its own action.
-func commandLine(root *cli.Command, args []string) ([]string, error) {
+// who is the command that args start with as the user typed it, for hints.
+func commandLine(root *cli.Command, who string, args []string) ([]string, error) {
 	if len(args) > 0 {
 		if c := root.Command(args[0]); c != nil {
-			return commandFlags(c, args[1:])
+			return commandFlags(c, who, args[1:])
 		}
 	}
 	flags, rest, err := readFlags("wsx", []cli.Flag{cli.HelpFlag, cli.VersionFlag}, args)
@@ -210,7 +223,7 @@ func commandLine(root *cli.Command, args []string) ([]string, error) {
 	case version:
 		return append([]string{"--version", "--"}, rest...), nil
 	case len(rest) > 0 && root.Command(rest[0]) != nil:
-		return commandFlags(root.Command(rest[0]), rest[1:])
+		return commandFlags(root.Command(rest[0]), "wsx "+rest[0], rest[1:])
 	}
 	return append([]string{"--"}, rest...), nil
 }
@@ -231,9 +244,9 @@ func rootAsks(flags []string) (help, version bool) {
 }
 
 // commandFlags is c's command line: its name, its flags as readFlags reads
-// them from args, "--" and its arguments.
-func commandFlags(c *cli.Command, args []string) ([]string, error) {
-	flags, rest, err := readFlags("wsx "+c.Name, append(slices.Clip(c.Flags), cli.HelpFlag), args)
+// them from args, "--" and its arguments; who is c as hints name it.
+func commandFlags(c *cli.Command, who string, args []string) ([]string, error) {
+	flags, rest, err := readFlags(who, append(slices.Clip(c.Flags), cli.HelpFlag), args)
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"send", "--help", "-n", "1", "--count", "2"}, nil, "Cannot use two forms of the same flag: n count (hint: 'wsx send --help' lists the flags)"},
 		{[]string{"-h", "--help"}, nil, "Cannot use two forms of the same flag: h help (hint: 'wsx --help' lists the flags)"},
 	} {
-		got, err := commandLine(app, slices.Clone(tc.args))
+		got, err := commandLine(app, typedAs(tc.args, commandOf(tc.args)), slices.Clone(tc.args))
 		if tc.err != "" {
 			if err == nil || hinted(err) != tc.err {
 				t.Errorf("commandLine(%q) = %q, %v; want the error %q", tc.args, got, err, tc.err)

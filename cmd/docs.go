@@ -31,6 +31,7 @@ func docApp(app *cli.Command) clidoc.App {
 			Description: c.Description,
 			Flags:       docFlags(c.Flags),
 			Choices:     choices(c.ArgsUsage),
+			Examples:    examples[c.Name],
 		})
 	}
 	return d
@@ -63,9 +64,6 @@ func docFlags(flags []cli.Flag) []clidoc.Flag {
 			d.Choices = choices(d.Arg)
 			d.File = d.Arg == "FILE"
 			d.Default = defaultValue(f)
-			if d.Default == "0" || d.Default == "-1" {
-				d.Default = ""
-			}
 		} else {
 			d.Arg = ""
 		}

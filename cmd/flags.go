@@ -16,9 +16,29 @@ import (
 	"github.com/wsx-cli/wsx/send"
 )
 
-// dialFlags is the shared dialer, given to every command that connects.
+// A command's help lists its own flags first, under FLAGS, then those of
+// each group here that it has, under a heading of its own, in this order
+// (OUTPUT FLAGS, ...). A flag is filed in its group where it is declared.
+const (
+	outputGroup     = "output"     // what is printed, and how much of it
+	sessionGroup    = "session"    // the goal, the close, timeouts and reconnecting
+	connectionGroup = "connection" // the dialer's
+)
+
+var flagGroups = []string{outputGroup, sessionGroup, connectionGroup}
+
+// inGroup files flags in group (their Category), and returns them.
+func inGroup(group string, flags ...cli.Flag) []cli.Flag {
+	for _, f := range flags {
+		f.(cli.CategorizableFlag).SetCategory(group)
+	}
+	return flags
+}
+
+// dialFlags is the shared dialer, given to every command that connects,
+// with how much of the connection is shown.
 func dialFlags() []cli.Flag {
-	return []cli.Flag{
+	return concat(inGroup(connectionGroup,
 		listFlag("protocol", "offer subprotocol `NAME` (repeat it or give a comma list; order is preference)", "p"),
 		listFlag("header", "add request header `'Name: value'` (repeatable; @FILE reads one header a line)", "H"),
 		&cli.StringFlag{Name: "origin", Usage: "send Origin: `URL`"},
@@ -32,11 +52,12 @@ func dialFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "compress", Usage: "offer permessage-deflate and report what the server accepted"},
 		&cli.StringFlag{Name: "max-size", Value: "64MiB", Usage: "largest incoming message accepted, in `BYTES` (KiB, MiB, GiB, kB, MB, GB suffixes)"},
 		&cli.StringFlag{Name: "ping-interval", Usage: "send a ping every `DUR`; -v or jsonl report each round trip"},
+	), inGroup(outputGroup,
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show the handshake as on the wire and pings and pongs on stderr"},
 		&cli.BoolFlag{Name: "trace", Usage: "show every frame both ways, in wire order, and the handshake as sent and received, on stderr (jsonl: frame events)"},
 		&cli.BoolFlag{Name: "show-secrets", Usage: "with -v or --trace, show Authorization, Proxy-Authorization and Cookie values"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no status lines (errors still print)"},
-	}
+	))
 }
 
 // listFlag is a flag that may be repeated, its values kept in order, each
@@ -47,24 +68,24 @@ func listFlag(name, usage string, aliases ...string) cli.Flag {
 
 // sessionFlags control the goal and the close of a session.
 func sessionFlags() []cli.Flag {
-	return []cli.Flag{
+	return inGroup(sessionGroup,
 		&cli.StringFlag{Name: "timeout", Usage: "fail with exit 6 unless the goal is met within `DUR`"},
 		&cli.StringFlag{Name: "close-code", Value: "1000", Usage: "close with `CODE|NAME`"},
 		&cli.StringFlag{Name: "close-reason", Usage: "close with reason `TEXT` (at most 123 bytes)"},
 		&cli.StringFlag{Name: "close-timeout", Value: "3s", Usage: "wait for the server's close echo until it has sent nothing for `DUR` (at most 10 times DUR in all)"},
 		&cli.StringFlag{Name: "expect-close", Value: "1000,1001", Usage: "server close `CODES` that count as normal (comma list of numbers or names)"},
 		&cli.StringFlag{Name: "ping-timeout", Usage: "a ping with no pong within `DUR`, while nothing else moves, means the connection is dead: close with 1011, exit 5 (without --ping-interval: a ping every DUR)"},
-	}
+	)
 }
 
 // reconnectFlags are --reconnect's, for the commands that hold a connection
 // open (listen, connect).
 func reconnectFlags() []cli.Flag {
-	return []cli.Flag{
+	return inGroup(sessionGroup,
 		&cli.BoolFlag{Name: "reconnect", Usage: "connect again after a drop, a close code outside --expect-close, a ping timeout, or an upgrade refused with 429, 502, 503 or 504"},
 		&cli.StringFlag{Name: "reconnect-delay", Value: "1s", Usage: "wait `DUR` before the first new attempt, twice that before the next, and so on up to 30s (±20% jitter)"},
 		&cli.IntFlag{Name: "reconnect-max", Usage: "give up after `N` attempts in a row (0: no limit; --timeout bounds the whole run)"},
-	}
+	)
 }
 
 // defaultPingTimeout is --ping-timeout with --reconnect and --ping-interval
@@ -101,14 +122,14 @@ func readReconnect(c flagged, so *session.Options) error {
 
 // outputFlags choose how messages are printed.
 func outputFlags() []cli.Flag {
-	return []cli.Flag{
+	return inGroup(outputGroup,
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "auto", Usage: "print messages as `auto|raw|pretty|compact|jsonl`"},
 		&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: `auto|always|never` (NO_COLOR, CLICOLOR_FORCE, FORCE_COLOR and TERM=dumb honoured)"},
 		&cli.StringFlag{Name: "binary-as", Value: "auto", Usage: "print binary messages as `auto|hex|base64|raw`"},
 		&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Usage: "prefix each message with the time it arrived"},
 		&cli.BoolFlag{Name: "progress", Usage: "show a meter on stderr for transfers over 1 MiB even when stderr is not a terminal"},
 		&cli.BoolFlag{Name: "no-progress", Usage: "never show the meter (shown by default when stderr is a terminal, unless -q)"},
-	}
+	)
 }
 
 // progress decides the meter of big transfers: forced on or off by

@@ -33,6 +33,9 @@ type Env struct {
 	SignalsReady <-chan struct{}
 	// StdinTTY, StdoutTTY and StderrTTY say which streams are terminals.
 	StdinTTY, StdoutTTY, StderrTTY bool
+	// StdoutWidth is the width in columns of the terminal stdout is, when
+	// StdoutTTY; 0 or less when it cannot be told. The help is wrapped to it.
+	StdoutWidth func() int
 	// StdinFd is the terminal's file descriptor when StdinTTY, for raw mode.
 	StdinFd int
 	// ReadPassword reads a line from the terminal without echo, for -u
@@ -67,12 +70,16 @@ func OSEnv() *Env {
 // how to watch stdout for its reader's going away. Tests run it on a pty.
 func filesEnv(stdin, stdout, stderr *os.File) *Env {
 	return &Env{
-		Stdin:        stdin,
-		Stdout:       stdout,
-		Stderr:       stderr,
-		StdinTTY:     term.IsTerminal(int(stdin.Fd())),
-		StdoutTTY:    term.IsTerminal(int(stdout.Fd())),
-		StderrTTY:    term.IsTerminal(int(stderr.Fd())),
+		Stdin:     stdin,
+		Stdout:    stdout,
+		Stderr:    stderr,
+		StdinTTY:  term.IsTerminal(int(stdin.Fd())),
+		StdoutTTY: term.IsTerminal(int(stdout.Fd())),
+		StderrTTY: term.IsTerminal(int(stderr.Fd())),
+		StdoutWidth: func() int {
+			w, _, _ := term.GetSize(int(stdout.Fd()))
+			return w
+		},
 		StdinFd:      int(stdin.Fd()),
 		ReadPassword: func() ([]byte, error) { return term.ReadPassword(int(stdin.Fd())) },
 		WatchStdout: func(stop <-chan struct{}) <-chan struct{} {
@@ -107,9 +114,10 @@ func Main(args []string, env *Env) int {
 	}
 	name := commandOf(args)
 	app := newApp(env, name)
+	who := typedAs(args, name)
 	args, err := reorder(app, name, args)
 	if err == nil {
-		err = run(app, args)
+		err = run(app, who, args)
 	}
 	if err != nil {
 		paint := format.NewPalette(format.ColorEnabled(colorFlag(args), env.StderrTTY, env.Getenv))
@@ -118,9 +126,10 @@ func Main(args []string, env *Env) int {
 	return exit.Status(err)
 }
 
-// run runs app with args as reorder leaves them.
-func run(app *cli.Command, args []string) error {
-	line, err := commandLine(app, args)
+// run runs app with args as reorder leaves them; who is their command as
+// the user typed it (see typedAs).
+func run(app *cli.Command, who string, args []string) error {
+	line, err := commandLine(app, who, args)
 	if err != nil {
 		return err
 	}

@@ -43,9 +43,11 @@ func probeCommand(env *Env) *cli.Command {
 			steps.flag("close", "step: close now, with `['CODE [REASON]']` (default 1000): the last step"),
 			steps.flag("expect-close", "step: the server must close with `CODE|NAME` within the timeout; the last step"),
 			steps.flag("steps", "steps from `FILE`, one a line (send TEXT, expect PATTERN, ping, wait DUR, close [CODE [REASON]], expect-close CODE), where the flag stands"),
+		}, inGroup(outputGroup,
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "report as `text|json`"},
 			&cli.StringFlag{Name: "junit", Usage: "also write a JUnit XML report to `FILE`"},
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: `auto|always|never` (NO_COLOR, CLICOLOR_FORCE, FORCE_COLOR and TERM=dumb honoured)"},
+		), []cli.Flag{
 			&cli.IntFlag{Name: "repeat", Value: 1, Usage: "probe `N` times and report pass counts and latency"},
 			&cli.StringFlag{Name: "interval", Usage: "wait `DUR` between repeated probes"},
 		}),

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/goleak"
 
@@ -61,6 +62,7 @@ func TestScripts(t *testing.T) {
 			"exits":    cmdExits,
 			"wsraw":    cmdRaw,
 			"mask":     cmdMask,
+			"maxwidth": cmdMaxWidth,
 		},
 		RequireExplicitExec: true,
 	})
@@ -215,6 +217,30 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("exit status %d, want %d", got, want)
+	}
+}
+
+// cmdMaxWidth checks that no line of the last command's stdout is wider
+// than N columns but for a line of one word (a URL), which nothing may
+// break: `maxwidth N`. `! maxwidth N` checks that a line is wider.
+func cmdMaxWidth(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: maxwidth N")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	wider := ""
+	for _, line := range strings.Split(ts.ReadFile("stdout"), "\n") {
+		if utf8.RuneCountInString(line) > n && len(strings.Fields(line)) > 1 {
+			wider = line
+			break
+		}
+	}
+	switch {
+	case wider != "" && !neg:
+		ts.Fatalf("a line of %d columns, more than %d:\n%s", utf8.RuneCountInString(wider), n, wider)
+	case wider == "" && neg:
+		ts.Fatalf("no line is wider than %d columns", n)
 	}
 }
 

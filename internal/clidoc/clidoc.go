@@ -22,6 +22,9 @@ type Command struct {
 	Description string
 	Flags       []Flag
 	Choices     []string // the only words its argument may be (the shells); nil when open
+	// Examples are command lines, each after a comment line ("# ...")
+	// that says what it does.
+	Examples []string
 }
 
 // Flag is what the scripts and the page say of a flag.

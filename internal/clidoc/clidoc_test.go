@@ -21,6 +21,7 @@ func testApp() App {
 			{
 				Name: "get", Usage: "fetch one [thing]", ArgsUsage: "URL",
 				Description: ".dot first\n'quote first\n  an indented example",
+				Examples:    []string{`# fetch it \ now`, "wsx get -f json URL", "# and again", "wsx get URL"},
 				Flags: []Flag{
 					addr, tls,
 					{Long: "format", Short: "f", Arg: "raw|json", Usage: "print as raw|json", Default: "raw", Choices: []string{"raw", "json"}},
@@ -105,6 +106,7 @@ func TestDocMan(t *testing.T) {
 		".SH NAME\nwsx \\- a test tool\n",
 		".SS \"wsx get URL\"\nFetch one [thing].\n",
 		".PP\n\\&.dot first\n\\&'quote first\n.br\n  an indented example\n",
+		".PP\nExamples:\n.RS\n.nf\n# fetch it \\e now\n$ wsx get \\-f json URL\n.sp\n# and again\n$ wsx get URL\n.fi\n.RE\n.PP\nIt also takes",
 		".PP\nIt also takes the dialer flags (below).\n",
 		".TP\n\\fB\\-f\\fR, \\fB\\-\\-format\\fR \\fIraw|json\\fR\nprint as raw|json (default: raw)\n",
 		"add header 'Name: value'; repeatable\n",
@@ -119,6 +121,9 @@ func TestDocMan(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("page has no %q", want)
 		}
+	}
+	if strings.Count(s, "Examples:") != 1 {
+		t.Errorf("examples under a command that has none")
 	}
 	if strings.Count(s, "connect to HOST:PORT") != 1 {
 		t.Errorf("the dialer's --addr is not listed once")

@@ -63,6 +63,7 @@ Sizes take KiB, MiB, GiB, kB, MB and GB suffixes.
 		if c.Description != "" {
 			b.WriteString(".PP\n" + roffText(c.Description) + "\n")
 		}
+		manExamples(&b, c.Examples)
 		own, groups := ownFlags(c, app.FlagGroups)
 		if len(groups) > 0 {
 			b.WriteString(".PP\nIt also takes the " + andList(groups) + " flags (below).\n")
@@ -181,6 +182,24 @@ func ownFlags(c Command, groups []FlagGroup) (own []Flag, names []string) {
 		}
 	}
 	return own, names
+}
+
+// manExamples writes a command's examples, as its help shows them: each
+// comment, then its command line after "$ ", a blank line between two.
+func manExamples(b *strings.Builder, examples []string) {
+	if len(examples) == 0 {
+		return
+	}
+	b.WriteString(".PP\nExamples:\n.RS\n.nf\n")
+	for i, line := range examples {
+		if !strings.HasPrefix(line, "# ") {
+			line = "$ " + line
+		} else if i > 0 {
+			b.WriteString(".sp\n")
+		}
+		b.WriteString(roffText(line) + "\n")
+	}
+	b.WriteString(".fi\n.RE\n")
 }
 
 // manFlag writes f as a tagged paragraph: its names, placeholder and help.
