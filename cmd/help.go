@@ -322,24 +322,32 @@ func columns(s string) int {
 	return utf8.RuneCountInString(s)
 }
 
-// flagNames are a flag's spellings, each with the placeholder, as fill
-// takes them: --count N, -n N (the comma stays with its name).
+// flagNames are a flag's spellings as curl and gh show them, as fill takes
+// them: the one-letter ones first, each with its comma, then the long one
+// with the placeholder (-n, --count N). A flag with no one-letter name is
+// indented as if it had one, so that the long names line up.
 func flagNames(f cli.Flag) []string {
 	df := f.(cli.DocGenerationFlag)
 	arg, _ := unquoteUsage(df.GetUsage())
 	if arg == "" && df.TakesValue() {
 		arg = "value"
 	}
-	names := f.Names()
-	spelled := make([]string, len(names))
-	for i, n := range names {
-		spelled[i] = dashes(n)
-		if arg != "" {
-			spelled[i] += " " + arg
+	var short, long []string
+	for _, n := range f.Names() {
+		if len(n) == 1 {
+			short = append(short, dashes(n)+",")
+		} else {
+			long = append(long, dashes(n))
 		}
-		if i < len(names)-1 {
-			spelled[i] += ","
-		}
+	}
+	spelled := append(short, long...)
+	last := &spelled[len(spelled)-1]
+	*last = strings.TrimSuffix(*last, ",")
+	if arg != "" {
+		*last += " " + arg
+	}
+	if len(short) == 0 {
+		spelled[0] = "    " + spelled[0] // the width of "-n, "
 	}
 	return spelled
 }
