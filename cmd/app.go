@@ -190,9 +190,11 @@ func commandNames() []string {
 // flags and its help flag, on every run.
 func newApp(env *Env, name string) *cli.Command {
 	app := &cli.Command{
-		Name:            "wsx",
-		Usage:           "a command-line WebSocket client: curl and netcat for ws:// and wss://",
-		UsageText:       "wsx COMMAND [flags] URL [args]   (flags may also follow the URL; -- ends them)",
+		Name:      "wsx",
+		Usage:     "a command-line WebSocket client: curl and netcat for ws:// and wss://",
+		UsageText: "wsx COMMAND [flags] URL [args]\nwsx [flags] URL",
+		Description: "Flags may follow the URL too; -- ends them. With no COMMAND, wsx runs connect: " +
+			"'wsx connect --help' lists its flags.",
 		Version:         thisBuild().String(),
 		Writer:          env.Stdout,
 		ErrWriter:       env.Stderr,

@@ -79,7 +79,11 @@ func rootHelp(p *page, c *cli.Command) {
 	p.section("NAME")
 	p.prose(c.Name + " - " + c.Usage)
 	p.section("USAGE")
-	p.preformatted(c.UsageText)
+	for _, line := range strings.Split(c.UsageText, "\n") {
+		p.preformatted(line)
+	}
+	p.WriteString("\n")
+	p.text(c.Description)
 	p.section("VERSION")
 	p.prose(c.Version)
 	p.section("COMMANDS")
