@@ -69,7 +69,7 @@ func TestDocZsh(t *testing.T) {
 		`'*--tag[tag it (repeat it)]:T: '`,
 		`'(--dry-run)--dry-run[don'\''t send \ anything]'`,
 		`'(-a --addr)'{-a,--addr}'[connect to HOST:PORT]:HOST\:PORT: '`,
-		`'*::URL: '`,
+		`'*:URL:_wsx_value'`,
 		`'1:shell:(sh csh)'`,
 	} {
 		if !strings.Contains(s, want) {

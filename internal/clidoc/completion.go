@@ -71,6 +71,14 @@ func Zsh(app App) string {
 # zsh completion for wsx
 #   load it now:  source <(wsx completion zsh)   (after compinit)
 #   keep it:      wsx completion zsh > "${fpath[1]}/_wsx"
+
+# _wsx_value stands for a value that no list holds and says what it is, but
+# not for a word that starts with a dash: that may be a flag, and a message
+# would keep zsh from putting in the one flag it matched.
+_wsx_value() {
+	[[ $PREFIX == -* ]] || _message -e "$descr"
+}
+
 _wsx() {
 	local -a commands
 	commands=(
@@ -101,7 +109,9 @@ _wsx() {
 		case c.Choices != nil: // completion's, the one command with them: the shells
 			fmt.Fprintf(&b, " \\\n\t\t\t%s", zshQuote("1:shell:("+strings.Join(c.Choices, " ")+")"))
 		case c.ArgsUsage != "":
-			fmt.Fprintf(&b, " \\\n\t\t\t%s", zshQuote("*::"+zshMessage(c.ArgsUsage)+": "))
+			// one spec for every argument, with a single colon: _arguments
+			// goes on completing flags after the URL, as wsx takes them
+			fmt.Fprintf(&b, " \\\n\t\t\t%s", zshQuote("*:"+zshMessage(c.ArgsUsage)+":_wsx_value"))
 		}
 		b.WriteString("\n\t\t;;\n")
 	}
