@@ -31,6 +31,8 @@ func docApp(app *cli.Command) clidoc.App {
 			Description: c.Description,
 			Flags:       docFlags(c.Flags),
 			Choices:     choices(c.ArgsUsage),
+			// a MESSAGE argument is read as every message is, @FILE too
+			AtFileArgs: strings.Contains(c.ArgsUsage, "MESSAGE"),
 		})
 	}
 	return d
@@ -62,6 +64,8 @@ func docFlags(flags []cli.Flag) []clidoc.Flag {
 			}
 			d.Choices = choices(d.Arg)
 			d.File = d.Arg == "FILE"
+			// the help that tells the user tells the scripts
+			d.AtFile = strings.Contains(d.Usage, "@FILE")
 			d.Default = defaultValue(f)
 			if d.Default == "0" || d.Default == "-1" {
 				d.Default = ""

@@ -1,8 +1,11 @@
 package cmd
 
 import (
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/wsx-cli/wsx/internal/clidoc"
@@ -72,6 +75,37 @@ func TestDocsCoverEveryFlag(t *testing.T) {
 		want = append(want, "-h", "--help")
 		if m[1] != strings.Join(want, " ") {
 			t.Errorf("bash: %s offers %q, want %q", c.Name, m[1], strings.Join(want, " "))
+		}
+	}
+}
+
+// The scripts complete @FILE for exactly the flags and arguments that wsx
+// reads a file for: given @ and a file that is not there, those fail to read
+// it, and no other does.
+func TestDocsAtFileIsWhatWsxReads(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	for _, c := range docApp(newApp(&Env{}, "")).Commands {
+		lead := []string{c.Name}
+		switch {
+		case strings.HasPrefix(c.ArgsUsage, "URL"):
+			lead = append(lead, refusingURL)
+		case c.Name == "serve": // a free port, should a run get that far
+			lead = append(lead, "127.0.0.1:0")
+		}
+		reads := func(args ...string) bool {
+			_, _, stderr := runUntilSignal(t, append(slices.Clip(lead), args...))
+			return strings.Contains(stderr, missing+": "+syscall.ENOENT.Error())
+		}
+		if got := reads("@" + missing); got != c.AtFileArgs {
+			t.Errorf("%s: an argument @FILE is read: %v; the scripts complete it: %v", c.Name, got, c.AtFileArgs)
+		}
+		for _, f := range c.Flags {
+			if f.Arg == "" || f.File || f.Choices != nil {
+				continue // completed otherwise
+			}
+			if got := reads("--"+f.Long, "@"+missing); got != f.AtFile {
+				t.Errorf("%s --%s @FILE is read: %v; the scripts complete it: %v", c.Name, f.Long, got, f.AtFile)
+			}
 		}
 	}
 }

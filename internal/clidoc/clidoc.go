@@ -22,6 +22,10 @@ type Command struct {
 	Description string
 	Flags       []Flag
 	Choices     []string // the only words its argument may be (the shells); nil when open
+	// AtFileArgs: its arguments may be @FILE, a file's contents. The scripts
+	// complete the file names after an @ wherever it stands, as a URL never
+	// starts with one.
+	AtFileArgs bool
 }
 
 // Flag is what the scripts and the page say of a flag.
@@ -32,6 +36,7 @@ type Flag struct {
 	Default     string   // "" when none is worth showing
 	Choices     []string // the only values it takes; nil when open
 	File        bool     // the value names a file
+	AtFile      bool     // the value may be @FILE, a file's contents
 	Repeatable  bool
 }
 
@@ -43,6 +48,31 @@ type FlagGroup struct {
 
 // helpFlag is the flag every command takes besides its own.
 var helpFlag = Flag{Long: "help", Short: "h", Usage: "show help"}
+
+// valueKind is what completes a flag's value.
+type valueKind int
+
+const (
+	noValue     valueKind = iota // a switch has none
+	choiceValue                  // one of its Choices
+	fileValue                    // a file name
+	atFileValue                  // @ and a file name, or text nobody can guess
+	openValue                    // text nobody can guess
+)
+
+func (f Flag) value() valueKind {
+	switch {
+	case f.Arg == "":
+		return noValue
+	case f.Choices != nil:
+		return choiceValue
+	case f.File:
+		return fileValue
+	case f.AtFile:
+		return atFileValue
+	}
+	return openValue
+}
 
 // key identifies a flag with its meaning: --format is not the same flag
 // in probe as in listen.

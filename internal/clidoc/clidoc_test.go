@@ -24,13 +24,13 @@ func testApp() App {
 				Flags: []Flag{
 					addr, tls,
 					{Long: "format", Short: "f", Arg: "raw|json", Usage: "print as raw|json", Default: "raw", Choices: []string{"raw", "json"}},
-					{Long: "header", Short: "H", Arg: "'Name: value'", Usage: "add header 'Name: value'", Repeatable: true},
+					{Long: "header", Short: "H", Arg: "'Name: value'", Usage: "add header 'Name: value'", Repeatable: true, AtFile: true},
 					{Long: "tag", Arg: "T", Usage: "tag it (repeat it)", Repeatable: true},
 					{Long: "dry-run", Usage: `don't send \ anything`},
 				},
 			},
 			{
-				Name: "put", Usage: "store one", ArgsUsage: "URL",
+				Name: "put", Usage: "store one", ArgsUsage: "URL [MESSAGE...]", AtFileArgs: true,
 				Flags: []Flag{{Long: "addr", Short: "a", Arg: "HOST:PORT", Usage: "listen on HOST:PORT"}, tls},
 			},
 			{Name: "shell", Usage: "pick a shell", ArgsUsage: "sh|csh", Choices: []string{"sh", "csh"}},
@@ -46,7 +46,8 @@ func TestDocBash(t *testing.T) {
 		`compgen -W "get put shell --help -h --version -V"`,
 		"\t\t-f|--format)\n\t\t\tmapfile -t COMPREPLY < <(compgen -W \"raw json\" -- \"$cur\")\n\t\t\treturn\n",
 		"\t\t--cacert)\n\t\t\tcompopt -o filenames\n",
-		"\t\t-a|--addr|-H|--header|--tag)\n\t\t\treturn\n", // values nobody can guess
+		"\t\t-H|--header)\n\t\t\t_wsx_atfile \"$cur\"\n\t\t\treturn\n",
+		"\t\t-a|--addr|--tag)\n\t\t\treturn\n", // values nobody can guess
 		`compgen -W "-a --addr --cacert -f --format -H --header --tag --dry-run -h --help"`,
 		"\t\telse\n\t\t\tmapfile -t COMPREPLY < <(compgen -W \"sh csh\" -- \"$cur\")\n",
 	} {
@@ -54,8 +55,11 @@ func TestDocBash(t *testing.T) {
 			t.Errorf("bash script has no %q", want)
 		}
 	}
-	if strings.Count(s, "\t\telse\n") != 1 {
+	if strings.Count(s, "\t\telse\n\t\t\tmapfile") != 1 {
 		t.Errorf("bash offers positional words for more than the one command with them")
+	}
+	if strings.Count(s, "\t\telse\n\t\t\t_wsx_atfile \"$cur\"\n") != 1 {
+		t.Errorf("bash completes @FILE arguments of more than the one command that takes them")
 	}
 }
 
@@ -65,11 +69,12 @@ func TestDocZsh(t *testing.T) {
 		`'get:fetch one [thing]'`,
 		`'(-f --format)'{-f,--format}'[print as raw|json]:raw or json:(raw json)'`,
 		`'(--cacert)--cacert[trust the CA in FILE]:file:_files'`,
-		`'*'{-H,--header}'[add header '\''Name: value'\'']:Name\: value: '`,
+		`'*'{-H,--header}'[add header '\''Name: value'\'']:Name\: value:_wsx_atfile'`,
 		`'*--tag[tag it (repeat it)]:T: '`,
 		`'(--dry-run)--dry-run[don'\''t send \ anything]'`,
 		`'(-a --addr)'{-a,--addr}'[connect to HOST:PORT]:HOST\:PORT: '`,
 		`'*:URL:_wsx_value'`,
+		`'*:URL [MESSAGE...]:_wsx_atfile'`,
 		`'1:shell:(sh csh)'`,
 	} {
 		if !strings.Contains(s, want) {
@@ -90,6 +95,8 @@ func TestDocFish(t *testing.T) {
 		"complete -c wsx -n '__fish_seen_subcommand_from get' -s a -l addr -x -d 'connect to HOST:PORT'\n",
 		`complete -c wsx -n '__fish_seen_subcommand_from get' -l dry-run -d 'don\'t send \\ anything'` + "\n",
 		"complete -c wsx -n '__fish_seen_subcommand_from put' -s h -l help -d 'show help'\n",
+		"complete -c wsx -n '__fish_seen_subcommand_from get' -s H -l header -x -a '(__wsx_atfile)' -d 'add header \\'Name: value\\''\n",
+		"complete -c wsx -n '__fish_seen_subcommand_from put' -a '(__wsx_atfile)'\n",
 		"complete -c wsx -n '__fish_seen_subcommand_from shell' -x -a 'sh csh'\n",
 	} {
 		if !strings.Contains(s, want) {
@@ -111,7 +118,7 @@ func TestDocMan(t *testing.T) {
 		"tag it (repeat it)\n",
 		"don't send \\e anything\n",
 		// put's --addr says something else: it is put's own, and put has no group
-		".SS \"wsx put URL\"\nStore one.\n.TP\n\\fB\\-a\\fR, \\fB\\-\\-addr\\fR \\fIHOST:PORT\\fR\nlisten on HOST:PORT\n",
+		".SS \"wsx put URL [MESSAGE...]\"\nStore one.\n.TP\n\\fB\\-a\\fR, \\fB\\-\\-addr\\fR \\fIHOST:PORT\\fR\nlisten on HOST:PORT\n",
 		".SH \"DIALER FLAGS\"\nget take these.\n.TP\n\\fB\\-a\\fR",
 		".TP\n.B 0\ndone:",
 		".TP\n.B 130\ninterrupted",

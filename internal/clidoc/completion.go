@@ -3,6 +3,7 @@ package clidoc
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -16,6 +17,21 @@ func Bash(app App) string {
 	b.WriteString(`# bash completion for wsx
 #   load it now:  source <(wsx completion bash)
 #   keep it:      wsx completion bash > ~/.local/share/bash-completion/completions/wsx
+
+# _wsx_atfile completes @FILE in $1, a file whose contents are the value: the
+# file names after the @, a directory's with a / to go on into it.
+_wsx_atfile() {
+	[[ $1 == @* ]] || return
+	local f
+	while IFS= read -r f; do
+		[[ -d $f ]] && f+=/
+		COMPREPLY+=("@$f")
+	done < <(compgen -f -- "${1#@}")
+	if [[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == */ ]]; then
+		compopt -o nospace
+	fi
+}
+
 _wsx() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd="" i
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -34,34 +50,46 @@ _wsx() {
 `)
 	for _, c := range app.Commands {
 		fmt.Fprintf(&b, "\t%s)\n\t\tcase $prev in\n", c.Name)
-		var words, values []string
+		var words []string
+		names := map[valueKind][]string{} // the flags that complete their values alike
 		for _, f := range withHelp(c.Flags) {
 			words = append(words, f.names()...)
-			switch {
-			case f.Arg == "":
-			case f.Choices != nil:
-				fmt.Fprintf(&b, "\t\t%s)\n\t\t\tmapfile -t COMPREPLY < <(compgen -W %q -- \"$cur\")\n\t\t\treturn\n\t\t\t;;\n",
-					strings.Join(f.names(), "|"), strings.Join(f.Choices, " "))
-			case f.File:
-				fmt.Fprintf(&b, "\t\t%s)\n\t\t\tcompopt -o filenames\n\t\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$cur\")\n\t\t\treturn\n\t\t\t;;\n",
-					strings.Join(f.names(), "|"))
+			switch k := f.value(); k {
+			case noValue:
+			case choiceValue:
+				bashArm(&b, f.names(), "mapfile -t COMPREPLY < <(compgen -W "+strconv.Quote(strings.Join(f.Choices, " "))+` -- "$cur")`)
 			default:
-				values = append(values, f.names()...)
+				names[k] = append(names[k], f.names()...)
 			}
 		}
-		if len(values) > 0 { // a value nobody can guess: offer nothing
-			fmt.Fprintf(&b, "\t\t%s)\n\t\t\treturn\n\t\t\t;;\n", strings.Join(values, "|"))
-		}
+		bashArm(&b, names[fileValue], "compopt -o filenames\n\t\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$cur\")")
+		bashArm(&b, names[atFileValue], `_wsx_atfile "$cur"`)
+		bashArm(&b, names[openValue], "") // a value nobody can guess: offer nothing
 		b.WriteString("\t\tesac\n\t\tif [[ $cur == -* ]]; then\n")
 		fmt.Fprintf(&b, "\t\t\tmapfile -t COMPREPLY < <(compgen -W %q -- \"$cur\")\n", strings.Join(words, " "))
-		if c.Choices != nil {
-			b.WriteString("\t\telse\n")
-			fmt.Fprintf(&b, "\t\t\tmapfile -t COMPREPLY < <(compgen -W %q -- \"$cur\")\n", strings.Join(c.Choices, " "))
+		switch {
+		case c.Choices != nil:
+			fmt.Fprintf(&b, "\t\telse\n\t\t\tmapfile -t COMPREPLY < <(compgen -W %q -- \"$cur\")\n", strings.Join(c.Choices, " "))
+		case c.AtFileArgs:
+			b.WriteString("\t\telse\n\t\t\t_wsx_atfile \"$cur\"\n")
 		}
 		b.WriteString("\t\tfi\n\t\t;;\n")
 	}
 	b.WriteString("\tesac\n}\ncomplete -F _wsx wsx\n")
 	return b.String()
+}
+
+// bashArm is the arm of a case $prev that completes the value of the flags
+// spelt names with body, then returns; none when there are no such flags.
+func bashArm(b *strings.Builder, names []string, body string) {
+	if len(names) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\t\t%s)\n", strings.Join(names, "|"))
+	if body != "" {
+		b.WriteString("\t\t\t" + body + "\n")
+	}
+	b.WriteString("\t\t\treturn\n\t\t\t;;\n")
 }
 
 // Zsh is the zsh completion script, for compinit or for source.
@@ -77,6 +105,16 @@ func Zsh(app App) string {
 # would keep zsh from putting in the one flag it matched.
 _wsx_value() {
 	[[ $PREFIX == -* ]] || _message -e "$descr"
+}
+
+# _wsx_atfile completes @FILE, a file whose contents are the value: the file
+# names after the @.
+_wsx_atfile() {
+	if compset -P @; then
+		_files "$@"
+	else
+		_wsx_value
+	fi
 }
 
 _wsx() {
@@ -111,7 +149,11 @@ _wsx() {
 		case c.ArgsUsage != "":
 			// one spec for every argument, with a single colon: _arguments
 			// goes on completing flags after the URL, as wsx takes them
-			fmt.Fprintf(&b, " \\\n\t\t\t%s", zshQuote("*:"+zshMessage(c.ArgsUsage)+":_wsx_value"))
+			action := "_wsx_value"
+			if c.AtFileArgs {
+				action = "_wsx_atfile"
+			}
+			fmt.Fprintf(&b, " \\\n\t\t\t%s", zshQuote("*:"+zshMessage(c.ArgsUsage)+":"+action))
 		}
 		b.WriteString("\n\t\t;;\n")
 	}
@@ -129,15 +171,15 @@ fi
 // zshFlagSpec is one _arguments spec: '(-f --format)'{-f,--format}'[...]:format:(a b)'.
 func zshFlagSpec(f Flag) string {
 	desc := "[" + strings.NewReplacer("[", `\[`, "]", `\]`).Replace(f.Usage) + "]"
-	if f.Arg != "" {
-		switch {
-		case f.Choices != nil:
-			desc += ":" + zshMessage(f.Arg) + ":(" + strings.Join(f.Choices, " ") + ")"
-		case f.File:
-			desc += ":file:_files"
-		default:
-			desc += ":" + zshMessage(f.Arg) + ": "
-		}
+	switch f.value() {
+	case choiceValue:
+		desc += ":" + zshMessage(f.Arg) + ":(" + strings.Join(f.Choices, " ") + ")"
+	case fileValue:
+		desc += ":file:_files"
+	case atFileValue:
+		desc += ":" + zshMessage(f.Arg) + ":_wsx_atfile"
+	case openValue:
+		desc += ":" + zshMessage(f.Arg) + ": "
 	}
 	names := f.names()
 	prefix := "(" + strings.Join(names, " ") + ")"
@@ -164,6 +206,15 @@ func Fish(app App) string {
 #   load it now:  wsx completion fish | source
 #   keep it:      wsx completion fish > ~/.config/fish/completions/wsx.fish
 complete -c wsx -f
+
+# __wsx_atfile completes @FILE, a file whose contents are the value: the file
+# names after the @, in a flag's value (-H@F, --header=@F) too.
+function __wsx_atfile
+	set -l word (string replace -r -- '^-[^@]*' '' (commandline -ct))
+	string match -q -- '@*' $word; or return
+	__fish_complete_path (string sub -s 2 -- $word) | string replace -r '^' @
+end
+
 complete -c wsx -n __fish_use_subcommand -s h -l help -d 'show help'
 complete -c wsx -n __fish_use_subcommand -s V -l version -d 'print the version'
 `)
@@ -180,19 +231,23 @@ complete -c wsx -n __fish_use_subcommand -s V -l version -d 'print the version'
 			if f.Long != "" {
 				fmt.Fprintf(&b, " -l %s", f.Long)
 			}
-			switch {
-			case f.Arg == "":
-			case f.Choices != nil:
+			switch f.value() {
+			case choiceValue:
 				fmt.Fprintf(&b, " -x -a %s", fishQuote(strings.Join(f.Choices, " ")))
-			case f.File:
+			case fileValue:
 				b.WriteString(" -r -F")
-			default:
+			case atFileValue:
+				b.WriteString(" -x -a '(__wsx_atfile)'")
+			case openValue:
 				b.WriteString(" -x")
 			}
 			fmt.Fprintf(&b, " -d %s\n", fishQuote(f.Usage))
 		}
-		if c.Choices != nil {
+		switch {
+		case c.Choices != nil:
 			fmt.Fprintf(&b, "complete -c wsx -n %s -x -a %s\n", cond, fishQuote(strings.Join(c.Choices, " ")))
+		case c.AtFileArgs:
+			fmt.Fprintf(&b, "complete -c wsx -n %s -a '(__wsx_atfile)'\n", cond)
 		}
 	}
 	return b.String()
