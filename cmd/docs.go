@@ -17,6 +17,7 @@ func docApp(app *cli.Command) clidoc.App {
 	d := clidoc.App{
 		Usage:   app.Usage,
 		Version: thisBuild().version,
+		Flags:   docFlags([]cli.Flag{cli.VersionFlag}),
 		FlagGroups: []clidoc.FlagGroup{
 			{Name: "dialer", Flags: docFlags(dialFlags())},
 			{Name: "session", Flags: docFlags(sessionFlags())},

@@ -16,11 +16,9 @@ import (
 func TestDocsCoverEveryFlag(t *testing.T) {
 	app := newApp(&Env{}, "")
 	d := docApp(app)
-	docs := map[string]string{
-		"bash": clidoc.Bash(d),
-		"zsh":  clidoc.Zsh(d),
-		"fish": clidoc.Fish(d),
-		"man":  clidoc.Man(d, ""),
+	docs := map[string]string{"man": clidoc.Man(d, "")}
+	for _, sh := range clidoc.Shells {
+		docs[sh.Name] = sh.Script(d)
 	}
 	cmds := app.VisibleCommands()
 	for _, c := range cmds {
@@ -135,12 +133,11 @@ func TestDocFlagChoices(t *testing.T) {
 // help flag once for each command.
 func TestDocsOfARun(t *testing.T) {
 	d := docApp(newApp(&Env{}, ""))
-	for args, want := range map[[2]string]string{
-		{"completion", "bash"}: clidoc.Bash(d),
-		{"completion", "zsh"}:  clidoc.Zsh(d),
-		{"completion", "fish"}: clidoc.Fish(d),
-		{"man", ""}:            clidoc.Man(d, thisBuild().date),
-	} {
+	docs := map[[2]string]string{{"man", ""}: clidoc.Man(d, thisBuild().date)}
+	for _, sh := range clidoc.Shells {
+		docs[[2]string{"completion", sh.Name}] = sh.Script(d)
+	}
+	for args, want := range docs {
 		line := args[:1]
 		if args[1] != "" {
 			line = args[:]

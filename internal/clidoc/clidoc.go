@@ -2,13 +2,11 @@
 // a plain description of its commands and flags.
 package clidoc
 
-// Shells are the shells that have a completion script.
-var Shells = []string{"bash", "zsh", "fish"}
-
 // App is what the scripts and the page say of the program.
 type App struct {
 	Usage    string // the one-line summary, the page's NAME
 	Version  string // the release version alone, for the page's header
+	Flags    []Flag // the program's own, before any command (but for help)
 	Commands []Command
 	// FlagGroups are flags that several commands share: the page lists each
 	// group once, under the commands that have all of it.

@@ -17,6 +17,7 @@ func testApp() App {
 	return App{
 		Usage:   "a test tool",
 		Version: "v1.2.3",
+		Flags:   []Flag{{Long: "version", Short: "V", Usage: "print the version"}},
 		Commands: []Command{
 			{
 				Name: "get", Usage: "fetch one [thing]", ArgsUsage: "URL",
@@ -39,11 +40,21 @@ func testApp() App {
 	}
 }
 
+// script is the named shell's script for app.
+func script(t *testing.T, name string, app App) string {
+	t.Helper()
+	sh, ok := FindShell(name)
+	if !ok {
+		t.Fatalf("no shell %s", name)
+	}
+	return sh.Script(app)
+}
+
 func TestDocBash(t *testing.T) {
-	s := Bash(testApp())
+	s := script(t, "bash", testApp())
 	for _, want := range []string{
 		"\t\tget|put|shell)\n",
-		`compgen -W "get put shell --help -h --version -V"`,
+		`compgen -W "get put shell -V --version -h --help"`,
 		"\t\t-f|--format)\n\t\t\tmapfile -t COMPREPLY < <(compgen -W \"raw json\" -- \"$cur\")\n\t\t\treturn\n",
 		"\t\t--cacert)\n\t\t\tcompopt -o filenames\n",
 		"\t\t-H|--header)\n\t\t\t_wsx_atfile \"$cur\"\n\t\t\treturn\n",
@@ -64,9 +75,10 @@ func TestDocBash(t *testing.T) {
 }
 
 func TestDocZsh(t *testing.T) {
-	s := Zsh(testApp())
+	s := script(t, "zsh", testApp())
 	for _, want := range []string{
 		`'get:fetch one [thing]'`,
+		`_values 'flag' '-V[print the version]' '--version[print the version]' '-h[show help]' '--help[show help]'` + "\n",
 		`'(-f --format)'{-f,--format}'[print as raw|json]:raw or json:(raw json)'`,
 		`'(--cacert)--cacert[trust the CA in FILE]:file:_files'`,
 		`'*'{-H,--header}'[add header '\''Name: value'\'']:Name\: value:_wsx_atfile'`,
@@ -87,9 +99,10 @@ func TestDocZsh(t *testing.T) {
 }
 
 func TestDocFish(t *testing.T) {
-	s := Fish(testApp())
+	s := script(t, "fish", testApp())
 	for _, want := range []string{
 		"complete -c wsx -n __fish_use_subcommand -a get -d 'fetch one [thing]'\n",
+		"complete -c wsx -n __fish_use_subcommand -s V -l version -d 'print the version'\n",
 		"complete -c wsx -n '__fish_seen_subcommand_from get' -s f -l format -x -a 'raw json' -d 'print as raw|json'\n",
 		"complete -c wsx -n '__fish_seen_subcommand_from get' -l cacert -r -F -d 'trust the CA in FILE'\n",
 		"complete -c wsx -n '__fish_seen_subcommand_from get' -s a -l addr -x -d 'connect to HOST:PORT'\n",
@@ -146,9 +159,9 @@ func TestDocHelpFlagLeavesFlagsAlone(t *testing.T) {
 	flags := make([]Flag, 1, 2)
 	flags[0] = Flag{Long: "one", Usage: "one"}
 	app := App{Commands: []Command{{Name: "c", Flags: flags}}}
-	Bash(app)
-	Zsh(app)
-	Fish(app)
+	for _, sh := range Shells {
+		sh.Script(app)
+	}
 	if spare := flags[:2][1]; spare.Long != "" {
 		t.Errorf("the caller's spare capacity holds %+v", spare)
 	}
@@ -164,9 +177,9 @@ func TestDocToolsReadTheOutput(t *testing.T) {
 		args []string
 		text string
 	}{
-		{"bash", []string{"-n"}, Bash(app)},
-		{"zsh", []string{"-n"}, Zsh(app)},
-		{"fish", []string{"--no-execute"}, Fish(app)},
+		{"bash", []string{"-n"}, script(t, "bash", app)},
+		{"zsh", []string{"-n"}, script(t, "zsh", app)},
+		{"fish", []string{"--no-execute"}, script(t, "fish", app)},
 		{"groff", []string{"-man", "-ww", "-z"}, Man(app, "")},
 	} {
 		if _, err := exec.LookPath(tc.tool); err != nil {

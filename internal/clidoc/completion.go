@@ -7,18 +7,68 @@ import (
 	"strings"
 )
 
-// Bash is the bash completion script.
-func Bash(app App) string {
-	var names []string
+// A Shell is a shell that wsx has a completion script for.
+type Shell struct {
+	Name string
+	Now  string // the command line that loads the script into the running shell
+	Keep string // the one that keeps it where the shell looks for completions
+	// first is what the script must start with: zsh's #compdef line
+	first string
+	body  func(*strings.Builder, App)
+}
+
+// Shells are the shells that have a completion script. Each script starts
+// with how to load it, which wsx completion --help says too.
+var Shells = []Shell{
+	{
+		Name: "bash",
+		Now:  "source <(wsx completion bash)",
+		Keep: "wsx completion bash > ~/.local/share/bash-completion/completions/wsx",
+		body: bash,
+	},
+	{
+		Name:  "zsh",
+		Now:   "source <(wsx completion zsh)   # after compinit",
+		Keep:  `wsx completion zsh > "${fpath[1]}/_wsx"`,
+		first: "#compdef wsx\n",
+		body:  zsh,
+	},
+	{
+		Name: "fish",
+		Now:  "wsx completion fish | source",
+		Keep: "wsx completion fish > ~/.config/fish/completions/wsx.fish",
+		body: fish,
+	},
+}
+
+// FindShell is the shell called name.
+func FindShell(name string) (Shell, bool) {
+	i := slices.IndexFunc(Shells, func(s Shell) bool { return s.Name == name })
+	if i < 0 {
+		return Shell{}, false
+	}
+	return Shells[i], true
+}
+
+// Script is the shell's completion script.
+func (s Shell) Script(app App) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s# %s completion for wsx\n#   load it now:  %s\n#   keep it:      %s\n\n", s.first, s.Name, s.Now, s.Keep)
+	s.body(&b, app)
+	return b.String()
+}
+
+// bash writes the bash script.
+func bash(b *strings.Builder, app App) {
+	var names, top []string // top: what may stand first, a command or a flag of the program's
 	for _, c := range app.Commands {
 		names = append(names, c.Name)
 	}
-	var b strings.Builder
-	b.WriteString(`# bash completion for wsx
-#   load it now:  source <(wsx completion bash)
-#   keep it:      wsx completion bash > ~/.local/share/bash-completion/completions/wsx
-
-# _wsx_atfile completes @FILE in $1, a file whose contents are the value: the
+	top = append(top, names...)
+	for _, f := range withHelp(app.Flags) {
+		top = append(top, f.names()...)
+	}
+	b.WriteString(`# _wsx_atfile completes @FILE in $1, a file whose contents are the value: the
 # file names after the @, a directory's with a / to go on into it.
 _wsx_atfile() {
 	[[ $1 == @* ]] || return
@@ -45,11 +95,11 @@ _wsx() {
 	COMPREPLY=()
 	case $cmd in
 	"")
-		mapfile -t COMPREPLY < <(compgen -W "` + strings.Join(names, " ") + ` --help -h --version -V" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "` + strings.Join(top, " ") + `" -- "$cur")
 		;;
 `)
 	for _, c := range app.Commands {
-		fmt.Fprintf(&b, "\t%s)\n\t\tcase $prev in\n", c.Name)
+		fmt.Fprintf(b, "\t%s)\n\t\tcase $prev in\n", c.Name)
 		var words []string
 		names := map[valueKind][]string{} // the flags that complete their values alike
 		for _, f := range withHelp(c.Flags) {
@@ -57,26 +107,25 @@ _wsx() {
 			switch k := f.value(); k {
 			case noValue:
 			case choiceValue:
-				bashArm(&b, f.names(), "mapfile -t COMPREPLY < <(compgen -W "+strconv.Quote(strings.Join(f.Choices, " "))+` -- "$cur")`)
+				bashArm(b, f.names(), "mapfile -t COMPREPLY < <(compgen -W "+strconv.Quote(strings.Join(f.Choices, " "))+` -- "$cur")`)
 			default:
 				names[k] = append(names[k], f.names()...)
 			}
 		}
-		bashArm(&b, names[fileValue], "compopt -o filenames\n\t\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$cur\")")
-		bashArm(&b, names[atFileValue], `_wsx_atfile "$cur"`)
-		bashArm(&b, names[openValue], "") // a value nobody can guess: offer nothing
+		bashArm(b, names[fileValue], "compopt -o filenames\n\t\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$cur\")")
+		bashArm(b, names[atFileValue], `_wsx_atfile "$cur"`)
+		bashArm(b, names[openValue], "") // a value nobody can guess: offer nothing
 		b.WriteString("\t\tesac\n\t\tif [[ $cur == -* ]]; then\n")
-		fmt.Fprintf(&b, "\t\t\tmapfile -t COMPREPLY < <(compgen -W %q -- \"$cur\")\n", strings.Join(words, " "))
+		fmt.Fprintf(b, "\t\t\tmapfile -t COMPREPLY < <(compgen -W %q -- \"$cur\")\n", strings.Join(words, " "))
 		switch {
 		case c.Choices != nil:
-			fmt.Fprintf(&b, "\t\telse\n\t\t\tmapfile -t COMPREPLY < <(compgen -W %q -- \"$cur\")\n", strings.Join(c.Choices, " "))
+			fmt.Fprintf(b, "\t\telse\n\t\t\tmapfile -t COMPREPLY < <(compgen -W %q -- \"$cur\")\n", strings.Join(c.Choices, " "))
 		case c.AtFileArgs:
 			b.WriteString("\t\telse\n\t\t\t_wsx_atfile \"$cur\"\n")
 		}
 		b.WriteString("\t\tfi\n\t\t;;\n")
 	}
 	b.WriteString("\tesac\n}\ncomplete -F _wsx wsx\n")
-	return b.String()
 }
 
 // bashArm is the arm of a case $prev that completes the value of the flags
@@ -92,15 +141,9 @@ func bashArm(b *strings.Builder, names []string, body string) {
 	b.WriteString("\t\t\treturn\n\t\t\t;;\n")
 }
 
-// Zsh is the zsh completion script, for compinit or for source.
-func Zsh(app App) string {
-	var b strings.Builder
-	b.WriteString(`#compdef wsx
-# zsh completion for wsx
-#   load it now:  source <(wsx completion zsh)   (after compinit)
-#   keep it:      wsx completion zsh > "${fpath[1]}/_wsx"
-
-# _wsx_value stands for a value that no list holds and says what it is, but
+// zsh writes the zsh script, for compinit or for source.
+func zsh(b *strings.Builder, app App) {
+	b.WriteString(`# _wsx_value stands for a value that no list holds and says what it is, but
 # not for a word that starts with a dash: that may be a flag, and a message
 # would keep zsh from putting in the one flag it matched.
 _wsx_value() {
@@ -122,12 +165,15 @@ _wsx() {
 	commands=(
 `)
 	for _, c := range app.Commands {
-		fmt.Fprintf(&b, "\t\t%s\n", zshQuote(c.Name+":"+c.Usage))
+		fmt.Fprintf(b, "\t\t%s\n", zshQuote(c.Name+":"+c.Usage))
 	}
-	b.WriteString(`	)
-	if (( CURRENT == 2 )); then
-		if [[ $PREFIX == -* ]]; then
-			_values 'flag' '--help[show help]' '-h[show help]' '--version[print the version]' '-V[print the version]'
+	b.WriteString("\t)\n\tif (( CURRENT == 2 )); then\n\t\tif [[ $PREFIX == -* ]]; then\n\t\t\t_values 'flag'")
+	for _, f := range withHelp(app.Flags) {
+		for _, n := range f.names() {
+			b.WriteString(" " + zshQuote(n+zshHelp(f.Usage)))
+		}
+	}
+	b.WriteString(`
 		else
 			_describe -t commands 'wsx command' commands
 		fi
@@ -139,13 +185,13 @@ _wsx() {
 	case $cmd in
 `)
 	for _, c := range app.Commands {
-		fmt.Fprintf(&b, "\t%s)\n\t\t_arguments -s -S", c.Name)
+		fmt.Fprintf(b, "\t%s)\n\t\t_arguments -s -S", c.Name)
 		for _, f := range withHelp(c.Flags) {
-			fmt.Fprintf(&b, " \\\n\t\t\t%s", zshFlagSpec(f))
+			fmt.Fprintf(b, " \\\n\t\t\t%s", zshFlagSpec(f))
 		}
 		switch {
 		case c.Choices != nil: // completion's, the one command with them: the shells
-			fmt.Fprintf(&b, " \\\n\t\t\t%s", zshQuote("1:shell:("+strings.Join(c.Choices, " ")+")"))
+			fmt.Fprintf(b, " \\\n\t\t\t%s", zshQuote("1:shell:("+strings.Join(c.Choices, " ")+")"))
 		case c.ArgsUsage != "":
 			// one spec for every argument, with a single colon: _arguments
 			// goes on completing flags after the URL, as wsx takes them
@@ -153,7 +199,7 @@ _wsx() {
 			if c.AtFileArgs {
 				action = "_wsx_atfile"
 			}
-			fmt.Fprintf(&b, " \\\n\t\t\t%s", zshQuote("*:"+zshMessage(c.ArgsUsage)+":"+action))
+			fmt.Fprintf(b, " \\\n\t\t\t%s", zshQuote("*:"+zshMessage(c.ArgsUsage)+":"+action))
 		}
 		b.WriteString("\n\t\t;;\n")
 	}
@@ -165,12 +211,11 @@ else
 	compdef _wsx wsx
 fi
 `)
-	return b.String()
 }
 
 // zshFlagSpec is one _arguments spec: '(-f --format)'{-f,--format}'[...]:format:(a b)'.
 func zshFlagSpec(f Flag) string {
-	desc := "[" + strings.NewReplacer("[", `\[`, "]", `\]`).Replace(f.Usage) + "]"
+	desc := zshHelp(f.Usage)
 	switch f.value() {
 	case choiceValue:
 		desc += ":" + zshMessage(f.Arg) + ":(" + strings.Join(f.Choices, " ") + ")"
@@ -192,6 +237,11 @@ func zshFlagSpec(f Flag) string {
 	return zshQuote(prefix) + "{" + strings.Join(names, ",") + "}" + zshQuote(desc)
 }
 
+// zshHelp is a flag's help as _arguments and _values take it: [help].
+func zshHelp(usage string) string {
+	return "[" + strings.NewReplacer("[", `\[`, "]", `\]`).Replace(usage) + "]"
+}
+
 // zshMessage makes a placeholder safe between an _arguments spec's colons.
 func zshMessage(s string) string {
 	return strings.NewReplacer(":", `\:`, "'", "", "|", " or ").Replace(s)
@@ -199,13 +249,9 @@ func zshMessage(s string) string {
 
 func zshQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// Fish is the fish completion script.
-func Fish(app App) string {
-	var b strings.Builder
-	b.WriteString(`# fish completion for wsx
-#   load it now:  wsx completion fish | source
-#   keep it:      wsx completion fish > ~/.config/fish/completions/wsx.fish
-complete -c wsx -f
+// fish writes the fish script.
+func fish(b *strings.Builder, app App) {
+	b.WriteString(`complete -c wsx -f
 
 # __wsx_atfile completes @FILE, a file whose contents are the value: the file
 # names after the @, in a flag's value (-H@F, --header=@F) too.
@@ -215,42 +261,47 @@ function __wsx_atfile
 	__fish_complete_path (string sub -s 2 -- $word) | string replace -r '^' @
 end
 
-complete -c wsx -n __fish_use_subcommand -s h -l help -d 'show help'
-complete -c wsx -n __fish_use_subcommand -s V -l version -d 'print the version'
 `)
+	for _, f := range withHelp(app.Flags) {
+		fishFlag(b, "__fish_use_subcommand", f)
+	}
 	for _, c := range app.Commands {
-		fmt.Fprintf(&b, "complete -c wsx -n __fish_use_subcommand -a %s -d %s\n", c.Name, fishQuote(c.Usage))
+		fmt.Fprintf(b, "complete -c wsx -n __fish_use_subcommand -a %s -d %s\n", c.Name, fishQuote(c.Usage))
 	}
 	for _, c := range app.Commands {
 		cond := fishQuote("__fish_seen_subcommand_from " + c.Name)
 		for _, f := range withHelp(c.Flags) {
-			fmt.Fprintf(&b, "complete -c wsx -n %s", cond)
-			if f.Short != "" {
-				fmt.Fprintf(&b, " -s %s", f.Short)
-			}
-			if f.Long != "" {
-				fmt.Fprintf(&b, " -l %s", f.Long)
-			}
-			switch f.value() {
-			case choiceValue:
-				fmt.Fprintf(&b, " -x -a %s", fishQuote(strings.Join(f.Choices, " ")))
-			case fileValue:
-				b.WriteString(" -r -F")
-			case atFileValue:
-				b.WriteString(" -x -a '(__wsx_atfile)'")
-			case openValue:
-				b.WriteString(" -x")
-			}
-			fmt.Fprintf(&b, " -d %s\n", fishQuote(f.Usage))
+			fishFlag(b, cond, f)
 		}
 		switch {
 		case c.Choices != nil:
-			fmt.Fprintf(&b, "complete -c wsx -n %s -x -a %s\n", cond, fishQuote(strings.Join(c.Choices, " ")))
+			fmt.Fprintf(b, "complete -c wsx -n %s -x -a %s\n", cond, fishQuote(strings.Join(c.Choices, " ")))
 		case c.AtFileArgs:
-			fmt.Fprintf(&b, "complete -c wsx -n %s -a '(__wsx_atfile)'\n", cond)
+			fmt.Fprintf(b, "complete -c wsx -n %s -a '(__wsx_atfile)'\n", cond)
 		}
 	}
-	return b.String()
+}
+
+// fishFlag is the complete line of a flag where cond holds.
+func fishFlag(b *strings.Builder, cond string, f Flag) {
+	fmt.Fprintf(b, "complete -c wsx -n %s", cond)
+	if f.Short != "" {
+		fmt.Fprintf(b, " -s %s", f.Short)
+	}
+	if f.Long != "" {
+		fmt.Fprintf(b, " -l %s", f.Long)
+	}
+	switch f.value() {
+	case choiceValue:
+		fmt.Fprintf(b, " -x -a %s", fishQuote(strings.Join(f.Choices, " ")))
+	case fileValue:
+		b.WriteString(" -r -F")
+	case atFileValue:
+		b.WriteString(" -x -a '(__wsx_atfile)'")
+	case openValue:
+		b.WriteString(" -x")
+	}
+	fmt.Fprintf(b, " -d %s\n", fishQuote(f.Usage))
 }
 
 func fishQuote(s string) string {
