@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,13 +35,18 @@ func TestDocsCoverEveryFlag(t *testing.T) {
 					opt, fish = "--"+n, "-l "+n
 				}
 				spell := map[string]string{
-					"bash": opt,
-					"zsh":  opt,
-					"fish": fish,
-					"man":  `\fB` + strings.ReplaceAll(opt, "-", `\-`) + `\fR`,
+					"bash":       opt,
+					"zsh":        opt,
+					"fish":       fish,
+					"powershell": "'" + opt + "'",
+					"man":        `\fB` + strings.ReplaceAll(opt, "-", `\-`) + `\fR`,
 				}
-				for doc, w := range spell {
-					if !strings.Contains(docs[doc], w) {
+				for doc, text := range docs {
+					w, ok := spell[doc]
+					if !ok {
+						t.Fatalf("no spelling of a flag in %s", doc)
+					}
+					if !strings.Contains(text, w) {
 						t.Errorf("%s: %s has no %s", doc, c.Name, w)
 					}
 				}
@@ -73,6 +79,57 @@ func TestDocsCoverEveryFlag(t *testing.T) {
 		want = append(want, "-h", "--help")
 		if m[1] != strings.Join(want, " ") {
 			t.Errorf("bash: %s offers %q, want %q", c.Name, m[1], strings.Join(want, " "))
+		}
+	}
+}
+
+// PowerShell's script, which no PowerShell here can load, gives each flag
+// of each command what completes its value: its choices, file names, or @
+// and file names.
+func TestDocsPowerShell(t *testing.T) {
+	d := docApp(newApp(&Env{}, ""))
+	sh, _ := clidoc.FindShell("powershell")
+	s := sh.Script(d)
+	for _, c := range d.Commands {
+		m := regexp.MustCompile(`(?s)\n\t\t'` + c.Name + `' = @\{\n(.*?)\n\t\t\}\n`).FindStringSubmatch(s)
+		if m == nil {
+			t.Errorf("powershell: no command %s", c.Name)
+			continue
+		}
+		block := m[1]
+		for _, f := range c.Flags {
+			var names []string
+			if f.Short != "" {
+				names = append(names, "'-"+f.Short+"'")
+			}
+			if f.Long != "" {
+				names = append(names, "'--"+f.Long+"'")
+			}
+			line := regexp.MustCompile(`@\{ Names = @\(` + regexp.QuoteMeta(strings.Join(names, ", ")) + `\);.*`).FindString(block)
+			var want string
+			switch {
+			case line == "":
+				t.Errorf("powershell: %s has no flag %s", c.Name, strings.Join(names, ", "))
+				continue
+			case f.Choices != nil:
+				want = "; Value = 'choice'; Choices = @('" + strings.Join(f.Choices, "', '") + "') }"
+			case f.File:
+				want = "; Value = 'file' }"
+			case f.AtFile:
+				want = "; Value = 'atfile' }"
+			default:
+				continue
+			}
+			if !strings.HasSuffix(line, want) {
+				t.Errorf("powershell: %s: %s, want it to end %s", c.Name, line, want)
+			}
+		}
+		want := "Choices = @()"
+		if c.Choices != nil {
+			want = "Choices = @('" + strings.Join(c.Choices, "', '") + "')"
+		}
+		if !strings.Contains(block, "\n\t\t\t"+want+"\n\t\t\tAtFile = $"+strconv.FormatBool(c.AtFileArgs)) {
+			t.Errorf("powershell: %s has no %s and AtFile = $%t", c.Name, want, c.AtFileArgs)
 		}
 	}
 }

@@ -47,15 +47,16 @@ type FlagGroup struct {
 // helpFlag is the flag every command takes besides its own.
 var helpFlag = Flag{Long: "help", Short: "h", Usage: "show help"}
 
-// valueKind is what completes a flag's value.
-type valueKind int
+// valueKind is what completes a flag's value, by the name that
+// PowerShell's script gives it.
+type valueKind string
 
 const (
-	noValue     valueKind = iota // a switch has none
-	choiceValue                  // one of its Choices
-	fileValue                    // a file name
-	atFileValue                  // @ and a file name, or text nobody can guess
-	openValue                    // text nobody can guess
+	noValue     valueKind = ""       // a switch has none
+	choiceValue valueKind = "choice" // one of its Choices
+	fileValue   valueKind = "file"   // a file name
+	atFileValue valueKind = "atfile" // @ and a file name, or text nobody can guess
+	openValue   valueKind = "open"   // text nobody can guess
 )
 
 func (f Flag) value() valueKind {

@@ -1,6 +1,7 @@
 package clidoc
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -38,6 +39,12 @@ var Shells = []Shell{
 		Now:  "wsx completion fish | source",
 		Keep: "wsx completion fish > ~/.config/fish/completions/wsx.fish",
 		body: fish,
+	},
+	{
+		Name: "powershell",
+		Now:  "wsx completion powershell | Out-String | Invoke-Expression",
+		Keep: "Add-Content $PROFILE 'wsx completion powershell | Out-String | Invoke-Expression'",
+		body: powerShell,
 	},
 }
 
@@ -307,6 +314,127 @@ func fishFlag(b *strings.Builder, cond string, f Flag) {
 func fishQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"
 }
+
+// powerShell writes PowerShell's script: a native command's argument
+// completer that holds each command's flags and what completes their values.
+func powerShell(b *strings.Builder, app App) {
+	b.WriteString(`Register-ArgumentCompleter -Native -CommandName wsx -ScriptBlock {
+	param($wordToComplete, $commandAst, $cursorPosition)
+
+	# Each command's summary, its flags (their names, their help, and what
+	# completes their values: choice, file, atfile or open), the only words its
+	# arguments may be, and whether they may be @FILE.
+	$program = @{
+		Flags = @(
+`)
+	for _, f := range withHelp(app.Flags) {
+		b.WriteString("\t\t\t" + psFlag(f) + "\n")
+	}
+	b.WriteString("\t\t)\n\t}\n\t$commands = [ordered]@{\n")
+	for _, c := range app.Commands {
+		fmt.Fprintf(b, "\t\t%s = @{\n\t\t\tTip = %s\n\t\t\tFlags = @(\n", psQuote(c.Name), psQuote(cmp.Or(c.Usage, c.Name)))
+		for _, f := range withHelp(c.Flags) {
+			b.WriteString("\t\t\t\t" + psFlag(f) + "\n")
+		}
+		fmt.Fprintf(b, "\t\t\t)\n\t\t\tChoices = %s\n\t\t\tAtFile = $%t\n\t\t}\n", psList(c.Choices), c.AtFileArgs)
+	}
+	b.WriteString(`	}
+
+	# completion is one result: the text put in, and the help shown with it.
+	function completion([string]$text, [string]$tip, $type = 'ParameterValue') {
+		[System.Management.Automation.CompletionResult]::new($text, $text, $type, $tip)
+	}
+	# atFiles completes @FILE, a file whose contents are the value: the file
+	# names after the @, a directory's with a / to go on into it. A bare @
+	# splats a variable, so a name is put in quoted, '@NAME', and the word
+	# may start with @, '@, "@ or a backquoted @.
+	function atFiles([string]$word) {
+		if ($word -notmatch '^[\x60''"]?@') {
+			return
+		}
+		$path = $word -replace '^[\x60''"]?@|[''"]$', ''
+		$dir = $path -replace '[^/\\]*$', ''
+		$leaf = $path.Substring($dir.Length)
+		$in = if ($dir) { $dir } else { '.' }
+		Get-ChildItem -LiteralPath $in -Force -ErrorAction Ignore |
+			Where-Object { $_.Name.StartsWith($leaf, [System.StringComparison]::OrdinalIgnoreCase) } |
+			ForEach-Object {
+				$file = $dir + $_.Name
+				$kind = 'ProviderItem'
+				if ($_.PSIsContainer) {
+					$file += '/'
+					$kind = 'ProviderContainer'
+				}
+				[System.Management.Automation.CompletionResult]::new("'@" + $file.Replace("'", "''") + "'", '@' + $file, $kind, $_.FullName)
+			}
+	}
+
+	# the words before the one being completed, and the command among them
+	$words = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $cursorPosition } | ForEach-Object { $_.Extent.Text })
+	$name = $words | Select-Object -Skip 1 | Where-Object { $commands.Contains($_) } | Select-Object -First 1
+	$cmd = if ($name) { $commands[$name] } else { $program }
+	$word = $wordToComplete
+	# -ccontains: -h is not -H
+	$flag = $cmd.Flags | Where-Object { $_.Names -ccontains $words[-1] } | Select-Object -First 1
+	if ($flag -and $flag.Value) {
+		# nothing for an open value, and PowerShell offers file names
+		switch ($flag.Value) {
+			'choice' { $flag.Choices | Where-Object { $_.StartsWith($word) } | ForEach-Object { completion $_ $_ } }
+			'file' { [System.Management.Automation.CompletionCompleters]::CompleteFilename($word) }
+			'atfile' { atFiles $word }
+		}
+		return
+	}
+	if ($word.StartsWith('-')) {
+		foreach ($f in $cmd.Flags) {
+			$f.Names | Where-Object { $_.StartsWith($word) } | ForEach-Object { completion $_ $f.Tip 'ParameterName' }
+		}
+	} elseif (-not $name) {
+		$commands.Keys | Where-Object { $_.StartsWith($word) } | ForEach-Object { completion $_ $commands[$_].Tip }
+	} elseif ($cmd.Choices) {
+		$cmd.Choices | Where-Object { $_.StartsWith($word) } | ForEach-Object { completion $_ $_ }
+	} elseif ($cmd.AtFile) {
+		atFiles $word
+	}
+}
+`)
+}
+
+// psFlag is a flag in PowerShell's script: a hashtable on one line.
+func psFlag(f Flag) string {
+	s := "@{ Names = " + psList(f.names()) + "; Tip = " + psQuote(cmp.Or(f.Usage, f.names()[0])) + "; Value = '" + string(f.value()) + "'"
+	if f.Choices != nil {
+		s += "; Choices = " + psList(f.Choices)
+	}
+	return s + " }"
+}
+
+// psList is an array of words in PowerShell: @('a', 'b').
+func psList(words []string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = psQuote(w)
+	}
+	return "@(" + strings.Join(quoted, ", ") + ")"
+}
+
+// psQuote is s in a single-quoted PowerShell string, in which a quote is
+// doubled; PowerShell takes the typographic single quotes for one too.
+func psQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		if strings.ContainsRune(psSingleQuotes, r) {
+			b.WriteRune(r)
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// psSingleQuotes are the runes that open and close a single-quoted string.
+const psSingleQuotes = "'\u2018\u2019\u201a\u201b"
 
 // withHelp is a command's flags and the help flag, in a new slice.
 func withHelp(flags []Flag) []Flag { return append(slices.Clip(flags), helpFlag) }
