@@ -158,14 +158,7 @@ var examples = map[string][]string{
 		"# the codes a word names",
 		"wsx codes policy",
 	},
-	"completion": {
-		"# bash: complete in every new shell",
-		"wsx completion bash > ~/.local/share/bash-completion/completions/wsx",
-		"# zsh: into a directory of $fpath (here ~/.zfunc), before compinit",
-		"wsx completion zsh > ~/.zfunc/_wsx",
-		"# fish: complete in the running shell",
-		"wsx completion fish | source",
-	},
+	"completion": completionExamples(),
 	"man": {
 		"# read the page",
 		"wsx man | man -l -",

@@ -198,7 +198,7 @@ var badInputs = []badInput{
 
 	// codes, completion, man.
 	{[]string{"codes"}, []string{"bogus"}, `no close code matches "bogus"`},
-	{[]string{"completion"}, []string{"tcsh"}, `no completion for shell "tcsh": want bash, zsh or fish`},
+	{[]string{"completion"}, []string{"tcsh"}, `no completion for shell "tcsh": want bash, zsh, fish or powershell`},
 	{[]string{"man"}, []string{"extra"}, `man takes no arguments`},
 }
 

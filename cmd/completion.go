@@ -11,32 +11,44 @@ import (
 )
 
 func completionCommand(env *Env) *cli.Command {
+	var names []string
+	width := 0
+	for _, sh := range clidoc.Shells {
+		names = append(names, sh.Name)
+		width = max(width, len(sh.Name))
+	}
+	var now strings.Builder // a line a shell, its name in a column
+	for _, sh := range clidoc.Shells {
+		fmt.Fprintf(&now, "\n  %-*s  %s", width, sh.Name, sh.Now)
+	}
+	// bash, zsh, fish or powershell
+	some := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 	return &cli.Command{
 		Name:      "completion",
-		Usage:     "print a shell completion script (bash, zsh or fish)",
-		ArgsUsage: strings.Join(clidoc.Shells, "|"), // the scripts offer these words
-		Description: "Load it in the running shell:\n" +
-			"  source <(wsx completion bash)      source <(wsx completion zsh)      wsx completion fish | source\n" +
-			"or keep it where the shell looks for completions, e.g.\n" +
-			"  wsx completion bash > ~/.local/share/bash-completion/completions/wsx\n" +
-			"  wsx completion fish > ~/.config/fish/completions/wsx.fish",
+		Usage:     "print a shell completion script (" + some + ")",
+		ArgsUsage: strings.Join(names, "|"), // the scripts offer these words
+		Description: "Load it in the running shell:" + now.String() +
+			"\nor keep it where the shell looks for completions, as the examples do.",
 		Action: func(_ context.Context, c *cli.Command) error {
 			if c.NArg() != 1 {
-				return exit.Usagef("completion takes one shell: bash, zsh or fish").Hint("source <(wsx completion bash)")
+				return exit.Usagef("completion takes one shell: %s", some).Hint("source <(wsx completion bash)")
 			}
-			var script string
-			switch c.Args().First() {
-			case "bash":
-				script = clidoc.Bash(docApp(c.Root()))
-			case "zsh":
-				script = clidoc.Zsh(docApp(c.Root()))
-			case "fish":
-				script = clidoc.Fish(docApp(c.Root()))
-			default:
-				return exit.Usagef("no completion for shell %q: want bash, zsh or fish", c.Args().First())
+			sh, ok := clidoc.FindShell(c.Args().First())
+			if !ok {
+				return exit.Usagef("no completion for shell %q: want %s", c.Args().First(), some)
 			}
-			_, err := fmt.Fprint(env.Stdout, script)
+			_, err := fmt.Fprint(env.Stdout, sh.Script(docApp(c.Root())))
 			return err
 		},
 	}
+}
+
+// completionExamples are completion's examples: how to keep each shell's
+// script, as the script's own first lines say.
+func completionExamples() []string {
+	var ex []string
+	for _, sh := range clidoc.Shells {
+		ex = append(ex, "# "+sh.Name+": complete in every new shell", sh.Keep)
+	}
+	return ex
 }

@@ -17,6 +17,7 @@ func docApp(app *cli.Command) clidoc.App {
 	d := clidoc.App{
 		Usage:   app.Usage,
 		Version: thisBuild().version,
+		Flags:   docFlags([]cli.Flag{cli.VersionFlag}),
 		FlagGroups: []clidoc.FlagGroup{
 			{Name: "dialer", Flags: docFlags(dialFlags())},
 			{Name: "session", Flags: docFlags(sessionFlags())},
@@ -32,6 +33,8 @@ func docApp(app *cli.Command) clidoc.App {
 			Flags:       docFlags(c.Flags),
 			Choices:     choices(c.ArgsUsage),
 			Examples:    examples[c.Name],
+			// a MESSAGE argument is read as every message is, @FILE too
+			AtFileArgs: strings.Contains(c.ArgsUsage, "MESSAGE"),
 		})
 	}
 	return d
@@ -63,6 +66,8 @@ func docFlags(flags []cli.Flag) []clidoc.Flag {
 			}
 			d.Choices = choices(d.Arg)
 			d.File = d.Arg == "FILE"
+			// the help that tells the user tells the scripts
+			d.AtFile = strings.Contains(d.Usage, "@FILE")
 			d.Default = defaultValue(f)
 		} else {
 			d.Arg = ""

@@ -1,8 +1,12 @@
 package cmd
 
 import (
+	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/wsx-cli/wsx/internal/clidoc"
@@ -13,11 +17,9 @@ import (
 func TestDocsCoverEveryFlag(t *testing.T) {
 	app := newApp(&Env{}, "")
 	d := docApp(app)
-	docs := map[string]string{
-		"bash": clidoc.Bash(d),
-		"zsh":  clidoc.Zsh(d),
-		"fish": clidoc.Fish(d),
-		"man":  clidoc.Man(d, ""),
+	docs := map[string]string{"man": clidoc.Man(d, "")}
+	for _, sh := range clidoc.Shells {
+		docs[sh.Name] = sh.Script(d)
 	}
 	cmds := app.VisibleCommands()
 	for _, c := range cmds {
@@ -33,13 +35,18 @@ func TestDocsCoverEveryFlag(t *testing.T) {
 					opt, fish = "--"+n, "-l "+n
 				}
 				spell := map[string]string{
-					"bash": opt,
-					"zsh":  opt,
-					"fish": fish,
-					"man":  `\fB` + strings.ReplaceAll(opt, "-", `\-`) + `\fR`,
+					"bash":       opt,
+					"zsh":        opt,
+					"fish":       fish,
+					"powershell": "'" + opt + "'",
+					"man":        `\fB` + strings.ReplaceAll(opt, "-", `\-`) + `\fR`,
 				}
-				for doc, w := range spell {
-					if !strings.Contains(docs[doc], w) {
+				for doc, text := range docs {
+					w, ok := spell[doc]
+					if !ok {
+						t.Fatalf("no spelling of a flag in %s", doc)
+					}
+					if !strings.Contains(text, w) {
 						t.Errorf("%s: %s has no %s", doc, c.Name, w)
 					}
 				}
@@ -76,6 +83,88 @@ func TestDocsCoverEveryFlag(t *testing.T) {
 	}
 }
 
+// PowerShell's script, which no PowerShell here can load, gives each flag
+// of each command what completes its value: its choices, file names, or @
+// and file names.
+func TestDocsPowerShell(t *testing.T) {
+	d := docApp(newApp(&Env{}, ""))
+	sh, _ := clidoc.FindShell("powershell")
+	s := sh.Script(d)
+	for _, c := range d.Commands {
+		m := regexp.MustCompile(`(?s)\n\t\t'` + c.Name + `' = @\{\n(.*?)\n\t\t\}\n`).FindStringSubmatch(s)
+		if m == nil {
+			t.Errorf("powershell: no command %s", c.Name)
+			continue
+		}
+		block := m[1]
+		for _, f := range c.Flags {
+			var names []string
+			if f.Short != "" {
+				names = append(names, "'-"+f.Short+"'")
+			}
+			if f.Long != "" {
+				names = append(names, "'--"+f.Long+"'")
+			}
+			line := regexp.MustCompile(`@\{ Names = @\(` + regexp.QuoteMeta(strings.Join(names, ", ")) + `\);.*`).FindString(block)
+			var want string
+			switch {
+			case line == "":
+				t.Errorf("powershell: %s has no flag %s", c.Name, strings.Join(names, ", "))
+				continue
+			case f.Choices != nil:
+				want = "; Value = 'choice'; Choices = @('" + strings.Join(f.Choices, "', '") + "') }"
+			case f.File:
+				want = "; Value = 'file' }"
+			case f.AtFile:
+				want = "; Value = 'atfile' }"
+			default:
+				continue
+			}
+			if !strings.HasSuffix(line, want) {
+				t.Errorf("powershell: %s: %s, want it to end %s", c.Name, line, want)
+			}
+		}
+		want := "Choices = @()"
+		if c.Choices != nil {
+			want = "Choices = @('" + strings.Join(c.Choices, "', '") + "')"
+		}
+		if !strings.Contains(block, "\n\t\t\t"+want+"\n\t\t\tAtFile = $"+strconv.FormatBool(c.AtFileArgs)) {
+			t.Errorf("powershell: %s has no %s and AtFile = $%t", c.Name, want, c.AtFileArgs)
+		}
+	}
+}
+
+// The scripts complete @FILE for exactly the flags and arguments that wsx
+// reads a file for: given @ and a file that is not there, those fail to read
+// it, and no other does.
+func TestDocsAtFileIsWhatWsxReads(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	for _, c := range docApp(newApp(&Env{}, "")).Commands {
+		lead := []string{c.Name}
+		switch {
+		case strings.HasPrefix(c.ArgsUsage, "URL"):
+			lead = append(lead, refusingURL)
+		case c.Name == "serve": // a free port, should a run get that far
+			lead = append(lead, "127.0.0.1:0")
+		}
+		reads := func(args ...string) bool {
+			_, _, stderr := runUntilSignal(t, append(slices.Clip(lead), args...))
+			return strings.Contains(stderr, missing+": "+syscall.ENOENT.Error())
+		}
+		if got := reads("@" + missing); got != c.AtFileArgs {
+			t.Errorf("%s: an argument @FILE is read: %v; the scripts complete it: %v", c.Name, got, c.AtFileArgs)
+		}
+		for _, f := range c.Flags {
+			if f.Arg == "" || f.File || f.Choices != nil {
+				continue // completed otherwise
+			}
+			if got := reads("--"+f.Long, "@"+missing); got != f.AtFile {
+				t.Errorf("%s --%s @FILE is read: %v; the scripts complete it: %v", c.Name, f.Long, got, f.AtFile)
+			}
+		}
+	}
+}
+
 // Enumerated values come from placeholders written a|b|c in lower case.
 func TestDocFlagChoices(t *testing.T) {
 	for arg, want := range map[string]string{
@@ -101,12 +190,11 @@ func TestDocFlagChoices(t *testing.T) {
 // help flag once for each command.
 func TestDocsOfARun(t *testing.T) {
 	d := docApp(newApp(&Env{}, ""))
-	for args, want := range map[[2]string]string{
-		{"completion", "bash"}: clidoc.Bash(d),
-		{"completion", "zsh"}:  clidoc.Zsh(d),
-		{"completion", "fish"}: clidoc.Fish(d),
-		{"man", ""}:            clidoc.Man(d, thisBuild().date),
-	} {
+	docs := map[[2]string]string{{"man", ""}: clidoc.Man(d, thisBuild().date)}
+	for _, sh := range clidoc.Shells {
+		docs[[2]string{"completion", sh.Name}] = sh.Script(d)
+	}
+	for args, want := range docs {
 		line := args[:1]
 		if args[1] != "" {
 			line = args[:]

@@ -52,8 +52,9 @@ for f in wsx README.md LICENSE wsx.1; do
 	[ -e "$tmp/unpacked/$f" ] || fail "$archive has no $f"
 done
 
-# The shells are read from the released wsx's own usage line (bash|zsh|fish),
-# so a shell added to wsx but not to goreleaser.yml's hooks fails here.
+# The shells are read from the released wsx's own usage line
+# (bash|zsh|fish|powershell), so a shell added to wsx but not to
+# goreleaser.yml's hooks fails here.
 echo "== completions in the archive"
 shells=$("$tmp/unpacked/wsx" completion --help | sed -n 's/^ *wsx completion .* \([a-z|]*\)$/\1/p' | tr '|' ' ')
 [ -n "$shells" ] || fail "wsx completion --help names no shell"

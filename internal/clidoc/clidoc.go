@@ -2,13 +2,11 @@
 // a plain description of its commands and flags.
 package clidoc
 
-// Shells are the shells that have a completion script.
-var Shells = []string{"bash", "zsh", "fish"}
-
 // App is what the scripts and the page say of the program.
 type App struct {
 	Usage    string // the one-line summary, the page's NAME
 	Version  string // the release version alone, for the page's header
+	Flags    []Flag // the program's own, before any command (but for help)
 	Commands []Command
 	// FlagGroups are flags that several commands share: the page lists each
 	// group once, under the commands that have all of it.
@@ -25,6 +23,10 @@ type Command struct {
 	// Examples are command lines, each after a comment line ("# ...")
 	// that says what it does.
 	Examples []string
+	// AtFileArgs: its arguments may be @FILE, a file's contents. The scripts
+	// complete the file names after an @ wherever it stands, as a URL never
+	// starts with one.
+	AtFileArgs bool
 }
 
 // Flag is what the scripts and the page say of a flag.
@@ -35,6 +37,7 @@ type Flag struct {
 	Default     string   // "" when none is worth showing
 	Choices     []string // the only values it takes; nil when open
 	File        bool     // the value names a file
+	AtFile      bool     // the value may be @FILE, a file's contents
 	Repeatable  bool
 }
 
@@ -46,6 +49,32 @@ type FlagGroup struct {
 
 // helpFlag is the flag every command takes besides its own.
 var helpFlag = Flag{Long: "help", Short: "h", Usage: "show help"}
+
+// valueKind is what completes a flag's value, by the name that
+// PowerShell's script gives it.
+type valueKind string
+
+const (
+	noValue     valueKind = ""       // a switch has none
+	choiceValue valueKind = "choice" // one of its Choices
+	fileValue   valueKind = "file"   // a file name
+	atFileValue valueKind = "atfile" // @ and a file name, or text nobody can guess
+	openValue   valueKind = "open"   // text nobody can guess
+)
+
+func (f Flag) value() valueKind {
+	switch {
+	case f.Arg == "":
+		return noValue
+	case f.Choices != nil:
+		return choiceValue
+	case f.File:
+		return fileValue
+	case f.AtFile:
+		return atFileValue
+	}
+	return openValue
+}
 
 // key identifies a flag with its meaning: --format is not the same flag
 // in probe as in listen.
