@@ -22,7 +22,7 @@ func testApp() App {
 		Commands: []Command{
 			{
 				Name: "get", Usage: "fetch one [thing]", ArgsUsage: "URL",
-				Description: ".dot first\n'quote first\n  an indented example",
+				Description: ".dot first\n'quote first\n  an indented example\n  its second line\nthe text after it",
 				Examples:    []string{`# fetch it \ now`, "wsx get -f json URL", "# and again", "wsx get URL"},
 				Flags: []Flag{
 					addr, tls,
@@ -230,7 +230,7 @@ func TestDocMan(t *testing.T) {
 		".TH WSX 1 \"2031-02-03\" \"wsx v1.2.3\" \"User Commands\"\n",
 		".SH NAME\nwsx \\- a test tool\n",
 		".SS \"wsx get URL\"\nFetch one [thing].\n",
-		".PP\n\\&.dot first\n\\&'quote first\n.br\n  an indented example\n",
+		".PP\n\\&.dot first\n\\&'quote first\n.nf\n  an indented example\n  its second line\n.fi\nthe text after it\n",
 		".PP\nExamples:\n.RS\n.nf\n# fetch it \\e now\n$ wsx get \\-f json URL\n.sp\n# and again\n$ wsx get URL\n.fi\n.RE\n.PP\nIt also takes",
 		".PP\nIt also takes the dialer flags (below).\n",
 		".TP\n\\fB\\-f\\fR, \\fB\\-\\-format\\fR \\fIraw|json\\fR\nprint as raw|json (default: raw)\n",

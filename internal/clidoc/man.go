@@ -245,18 +245,27 @@ func roff(s string) string {
 }
 
 // roffText escapes a block of text whose lines may start with a dot or a
-// quote, keeping indented lines (examples) as they are.
+// quote, keeping runs of indented lines (examples, tables) as they are: no
+// fill, so that none wraps into the text after it.
 func roffText(s string) string {
 	var out []string
+	indented := false // in a run of indented lines
 	for _, line := range strings.Split(s, "\n") {
 		line = roff(line)
 		if strings.HasPrefix(line, ".") || strings.HasPrefix(line, "'") {
 			line = `\&` + line
 		}
-		if strings.HasPrefix(line, " ") {
-			line = ".br\n" + line
+		switch starts := strings.HasPrefix(line, " "); {
+		case starts && !indented:
+			out = append(out, ".nf")
+		case !starts && indented:
+			out = append(out, ".fi")
 		}
+		indented = strings.HasPrefix(line, " ")
 		out = append(out, line)
+	}
+	if indented {
+		out = append(out, ".fi")
 	}
 	return strings.Join(out, "\n")
 }
