@@ -11,8 +11,9 @@
 # The groups: lines (100,000 short lines sent; also onewrite and wscat),
 # lines1m (1,000,000 short lines sent), large (64 KiB lines sent; also plain
 # TCP), start-up (one message and its echo;
-# against oneshot, and for scale coalesced and wsx's start + oneshot, the
-# wsx binary that runs oneshot's dial and echo after its own start), end (the end of a session),
+# against oneshot, and for scale coalesced, oneshot with wsx's packages
+# linked in, and wsx's start + oneshot, the wsx binary that runs oneshot's
+# dial and echo after its own start), end (the end of a session),
 # receive (1,000,000 short messages received), memory (peak RSS).
 #
 # Every contender runs RUNS times (start-up and end: 3×RUNS), the contenders
@@ -84,7 +85,10 @@ mkdir -p "$tmp/bin" "$tmp/in" "$tmp/res" "$tmp/log"
 
 echo "bench: building wsx and the reference programs" >&2
 go build -o "$tmp/bin/wsx" . || die "go build of wsx failed"
-# wsx's start, then oneshot's work (cmd/floor.go): the floor of start-up
+# the floor of start-up in two steps: oneshot with every package of wsx
+# linked in, unused (scripts/bench/oneshot/linked.go); wsx's own start,
+# then oneshot's work (cmd/floor.go)
+go build -tags benchlinked -o "$tmp/bin/oneshot-linked" ./scripts/bench/oneshot || die "go build -tags benchlinked failed"
 go build -tags benchfloor -o "$tmp/bin/wsx-floor" . || die "go build -tags benchfloor failed"
 for p in onewrite coalesced oneshot reader tcp server rtime; do
 	go build -o "$tmp/bin/$p" "./scripts/bench/$p" || die "go build of scripts/bench/$p failed"
@@ -337,6 +341,7 @@ echo_run() {
 }
 c_start_wsx_send() { echo_run "$1" "$WSX" send -q --count 1 "$URL/echo"; }
 c_start_oneshot() { echo_run "$1" "$tmp/bin/oneshot" "$URL/echo"; }
+c_start_linked() { echo_run "$1" "$tmp/bin/oneshot-linked" "$URL/echo"; }
 c_start_floor() { echo_run "$1" "$tmp/bin/wsx-floor" send -q --count 1 "$URL/echo"; }
 c_start_coalesced() { echo_run "$1" "$tmp/bin/coalesced" "$URL/echo"; }
 c_start_wscat() {
@@ -419,6 +424,7 @@ contender large_coalesced large "coalesced"
 contender large_tcp large "tcp (same bytes)"
 contender start_wsx_send start-up "wsx send --count 1"
 contender start_oneshot start-up "oneshot"
+contender start_linked start-up "oneshot, wsx linked in"
 contender start_floor start-up "wsx's start + oneshot"
 contender start_coalesced start-up "coalesced"
 [ "$WSCAT" = 0 ] || contender start_wscat start-up "wscat -x hi -w 0"
@@ -642,6 +648,7 @@ else
 	check start-up "wsx send >= 20x faster than wscat" - ">= 20x" "SKIP (WSCAT=0)"
 fi
 at_most start_wsx_send start_oneshot 1.2 start-up
+ratio start_linked start_oneshot start-up
 ratio start_floor start_oneshot start-up
 ratio start_wsx_send start_floor start-up
 ratio start_wsx_send start_coalesced start-up
