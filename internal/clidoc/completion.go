@@ -89,8 +89,28 @@ _wsx_atfile() {
 	fi
 }
 
+# bash splits the line at COMP_WORDBREAKS, : = and @ among them: _wsx reads
+# the word being completed and the one before it from the line itself, split
+# at white space as wsx's arguments are, and cuts the replies back to the
+# part of the word that bash replaces: what follows its last word break, but
+# for @ and $, which bash leaves in the word it replaces.
 _wsx() {
-	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd="" i
+	local line=${COMP_LINE:0:COMP_POINT} cur prev breaks=${COMP_WORDBREAKS//[@\$]/}
+	cur=${line##*[[:space:]]}
+	line=${line%"$cur"}
+	line=${line%"${line##*[![:space:]]}"}
+	prev=${line##*[[:space:]]}
+	COMPREPLY=()
+	__wsx_complete
+	local cut=${cur%"${cur##*[$breaks]}"}
+	if [[ -n $cut ]]; then
+		COMPREPLY=("${COMPREPLY[@]#"$cut"}")
+	fi
+}
+
+# __wsx_complete fills COMPREPLY for cur, after prev.
+__wsx_complete() {
+	local cmd="" i
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		` + strings.Join(names, "|") + `)
@@ -99,7 +119,6 @@ _wsx() {
 			;;
 		esac
 	done
-	COMPREPLY=()
 	case $cmd in
 	"")
 		mapfile -t COMPREPLY < <(compgen -W "` + strings.Join(top, " ") + `" -- "$cur")
@@ -246,7 +265,7 @@ func zshFlagSpec(f Flag) string {
 
 // zshHelp is a flag's help as _arguments and _values take it: [help].
 func zshHelp(usage string) string {
-	return "[" + strings.NewReplacer("[", `\[`, "]", `\]`).Replace(usage) + "]"
+	return "[" + strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`).Replace(usage) + "]"
 }
 
 // zshMessage makes a placeholder safe between an _arguments spec's colons.
