@@ -56,6 +56,7 @@ func runConnect(c flagged, env *Env) error {
 // runInteractive is connect on a terminal: raw mode, a prompt with line
 // editing and history, incoming messages printed above it.
 func runInteractive(c flagged, env *Env, dc *dial.Config, sc *session.Options) error {
+	env.awaitSignals() // a SIGTERM must not end wsx with the terminal left raw
 	old, err := term.MakeRaw(env.StdinFd)
 	if err != nil {
 		return exit.Errorf(exit.Runtime, "cannot set up the terminal: %v", err)
@@ -81,7 +82,6 @@ func runInteractive(c flagged, env *Env, dc *dial.Config, sc *session.Options) e
 	}
 	prompt := send.NewPrompt(t, keys, func(msg string) { out.Warn("%s", msg) })
 	sc.Interactive = true
-	env.awaitSignals()
 	err = session.DialAndRun(dc, *sc, out, prompt) // stdout is the terminal
 	io.WriteString(env.Stdout, "\r\x1b[K")         // clear the last prompt
 	return err

@@ -15,13 +15,13 @@ import (
 // that helpWidth gives and never inside a word. At 80 columns:
 //
 //	FLAGS:
-//	   --idle-timeout DUR         stop after DUR with no message (a normal end)
-//	   --filter EXPR              keep JSON messages where EXPR holds: PATH,
-//	                              PATH==V, PATH!=V, PATH>N, PATH>=N, PATH<N,
-//	                              PATH<=N, PATH=~REGEX (repeatable: all must hold)
-//	   --header 'Name: value', -H 'Name: value'
-//	                              add request header 'Name: value' (repeatable;
-//	                              @FILE reads one header a line)
+//	   -n, --count N               stop after N kept messages
+//	       --filter EXPR           keep JSON messages where EXPR holds: PATH,
+//	                               PATH==V, PATH!=V, PATH>N, PATH>=N, PATH<N,
+//	                               PATH<=N, PATH=~REGEX (repeatable: all must hold)
+//	   -f, --format auto|raw|pretty|compact|jsonl
+//	                               print messages as auto|raw|pretty|compact|jsonl
+//	                               (default: auto)
 //
 // A flag's names stand in a left column and its help in a right one, each
 // line of it indented to that column. The column is as wide as the widest

@@ -237,7 +237,7 @@ func TestExamples(t *testing.T) {
 func exampleArgs(line string) []string {
 	var args []string
 	for _, w := range shellWords(line) {
-		if w == "|" || w == "<" || w == ">" {
+		if strings.ContainsAny(w[:1], "|<>") || strings.HasPrefix(w, "2>") { // a pipe or a redirection ends wsx's words
 			break
 		}
 		if len(w) > 1 && (w[0] == '\'' || w[0] == '"') && w[len(w)-1] == w[0] {

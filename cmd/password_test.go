@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 	"golang.org/x/term"
@@ -109,7 +110,13 @@ func onTerminal(t *testing.T, run func(tty *os.File) int, want int) string {
 	}()
 	code := run(tty)
 	tty.Close()
-	drawn := string(<-shown)
+	var drawn string
+	select {
+	case b := <-shown:
+		drawn = string(b)
+	case <-time.After(wstest.Failsafe): // a guard: the close above ends the read
+		t.Fatal("the terminal's output did not end after its terminal end closed")
+	}
 	if code != want {
 		t.Fatalf("exit status %d, want %d; the terminal showed:\n%q", code, want, drawn)
 	}

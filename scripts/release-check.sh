@@ -56,7 +56,7 @@ done
 # (bash|zsh|fish|powershell), so a shell added to wsx but not to
 # goreleaser.yml's hooks fails here.
 echo "== completions in the archive"
-shells=$("$tmp/unpacked/wsx" completion --help | sed -n 's/^ *wsx completion .* \([a-z|]*\)$/\1/p' | tr '|' ' ')
+shells=$("$tmp/unpacked/wsx" completion --help | sed -n 's/^ *wsx completion \[flags\] \([a-z|]*\)$/\1/p' | tr '|' ' ')
 [ -n "$shells" ] || fail "wsx completion --help names no shell"
 for sh in $shells; do
 	"$tmp/unpacked/wsx" completion "$sh" >"$tmp/want"

@@ -91,7 +91,7 @@ func TestDocZsh(t *testing.T) {
 		`'(--cacert)--cacert[trust the CA in FILE]:file:_files'`,
 		`'*'{-H,--header}'[add header '\''Name: value'\'']:Name\: value:_wsx_atfile'`,
 		`'*--tag[tag it (repeat it)]:T: '`,
-		`'(--dry-run)--dry-run[don'\''t send \ anything]'`,
+		`'(--dry-run)--dry-run[don'\''t send \\ anything]'`,
 		`'(-a --addr)'{-a,--addr}'[connect to HOST:PORT]:HOST\:PORT: '`,
 		`'*:URL:_wsx_value'`,
 		`'*:URL [MESSAGE...]:_wsx_atfile'`,
