@@ -15,14 +15,10 @@ import (
 // once, and the release version alone, as the page's header shows it.
 func docApp(app *cli.Command) clidoc.App {
 	d := clidoc.App{
-		Usage:   app.Usage,
-		Version: thisBuild().version,
-		Flags:   docFlags([]cli.Flag{cli.VersionFlag}),
-		FlagGroups: []clidoc.FlagGroup{
-			{Name: "dialer", Flags: docFlags(dialFlags())},
-			{Name: "session", Flags: docFlags(sessionFlags())},
-			{Name: "output", Flags: docFlags(outputFlags())},
-		},
+		Usage:      app.Usage,
+		Version:    thisBuild().version,
+		Flags:      docFlags([]cli.Flag{cli.VersionFlag}),
+		FlagGroups: sharedGroups(),
 	}
 	for _, c := range app.VisibleCommands() {
 		d.Commands = append(d.Commands, clidoc.Command{
@@ -38,6 +34,24 @@ func docApp(app *cli.Command) clidoc.App {
 		})
 	}
 	return d
+}
+
+// sharedGroups are the flags that several commands share, in the groups
+// and the order that a command's help shows them (flagGroups): the page
+// heads each with its name, as the help does.
+func sharedGroups() []clidoc.FlagGroup {
+	shared := concat(dialFlags(), sessionFlags(), outputFlags())
+	var groups []clidoc.FlagGroup
+	for _, g := range flagGroups {
+		var in []cli.Flag
+		for _, f := range shared {
+			if f.(cli.CategorizableFlag).GetCategory() == g {
+				in = append(in, f)
+			}
+		}
+		groups = append(groups, clidoc.FlagGroup{Name: g, Flags: docFlags(in)})
+	}
+	return groups
 }
 
 // docFlags describes flags in the order they are declared, but for the

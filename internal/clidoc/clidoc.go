@@ -43,7 +43,7 @@ type Flag struct {
 
 // FlagGroup is a named set of flags, such as the dialer's.
 type FlagGroup struct {
-	Name  string // lower case: "dialer" heads DIALER FLAGS
+	Name  string // lower case: "connection" heads CONNECTION FLAGS
 	Flags []Flag
 }
 
