@@ -61,7 +61,7 @@ func docFlags(flags []cli.Flag) []clidoc.Flag {
 	var docs []clidoc.Flag
 	for _, f := range flags {
 		df, ok := f.(cli.DocGenerationFlag)
-		if !ok || f.Names()[0] == cli.HelpFlag.Names()[0] {
+		if !ok || isHelp(f) {
 			continue
 		}
 		d := clidoc.Flag{}

@@ -132,7 +132,7 @@ func groupFlags(flags []cli.Flag) []flagGroup {
 	byGroup := map[string][]cli.Flag{}
 	var help []cli.Flag
 	for _, f := range flags {
-		if f.Names()[0] == cli.HelpFlag.Names()[0] {
+		if isHelp(f) {
 			help = append(help, f)
 			continue
 		}
@@ -370,6 +370,10 @@ func flagWords(f cli.Flag) []string {
 	}
 	return words
 }
+
+// isHelp says whether f is the help flag, which urfave/cli gives every
+// command as a copy of cli.HelpFlag.
+func isHelp(f cli.Flag) bool { return f.Names()[0] == cli.HelpFlag.Names()[0] }
 
 // repeatable says whether f may be given more than once, each value kept.
 func repeatable(f cli.Flag) bool {
